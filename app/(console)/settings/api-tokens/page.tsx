@@ -1,0 +1,35 @@
+import type { Metadata } from "next";
+import { ApiTokensManager } from "@/components/api-tokens/api-tokens-manager";
+import { PageHeader } from "@/components/ui/page-header";
+import { listApiTokens } from "@/lib/auth/api-tokens";
+import { currentUser } from "@/lib/auth/session";
+import { db } from "@/lib/db/client";
+import { createTokenAction, revokeTokenAction } from "./actions";
+
+export const metadata: Metadata = { title: "API tokens" };
+
+export default async function ApiTokensPage() {
+  const user = await currentUser();
+  if (!user) return null;
+  const tokens = await listApiTokens(db(), user.organizationId);
+  return (
+    <div className="space-y-6">
+      <PageHeader
+        title="API tokens"
+        description="Admin tokens for the REST API: send them as `Authorization: Bearer <token>`. A token is shown once, when it is created; Tributary stores only its hash."
+      />
+      <ApiTokensManager
+        tokens={tokens.map((t) => ({
+          id: t.id,
+          name: t.name,
+          hint: t.hint,
+          createdAt: t.createdAt.toISOString(),
+          lastUsedAt: t.lastUsedAt?.toISOString() ?? null,
+          ownerEmail: t.user.email,
+        }))}
+        createAction={createTokenAction}
+        revokeAction={revokeTokenAction}
+      />
+    </div>
+  );
+}

@@ -1,0 +1,46 @@
+import { authenticateBearer, type ApiPrincipal } from "../auth/api-tokens";
+import { db } from "../db/client";
+import { AppError, errorBody } from "../errors";
+import { log } from "../log";
+
+export function jsonError(err: AppError, headers?: HeadersInit): Response {
+  return Response.json(errorBody(err), { status: err.status, headers });
+}
+
+/** Maps anything thrown to `{error:{code,message,details}}`; unexpected errors are logged and hidden. */
+export function toErrorResponse(err: unknown): Response {
+  if (err instanceof AppError) return jsonError(err);
+  log().error({ err }, "unhandled API error");
+  return jsonError(new AppError("INTERNAL", "Something went wrong on our side. It was logged; try again."));
+}
+
+type Handler<P> = (req: Request, ctx: { principal: ApiPrincipal; params: P }) => Promise<Response>;
+
+/** Wraps a `/api/v1` route: requires an admin Bearer token, turns errors into JSON. */
+export function apiRoute<P = Record<string, string | string[]>>(handler: Handler<P>) {
+  return async (req: Request, ctx: { params: Promise<P> }): Promise<Response> => {
+    try {
+      const principal = await authenticateBearer(db(), req.headers.get("authorization"));
+      return await handler(req, { principal, params: await ctx.params });
+    } catch (err) {
+      return toErrorResponse(err);
+    }
+  };
+}
+
+/** Reads a JSON body with a size cap; malformed JSON is a 400 with a clear message. */
+export async function readJson(req: Request, maxBytes = 1024 * 1024): Promise<unknown> {
+  const type = req.headers.get("content-type") ?? "";
+  if (!/^application\/([\w.+-]+\+)?json\b/i.test(type)) {
+    throw new AppError("UNSUPPORTED_MEDIA_TYPE", "Send the body as JSON with `Content-Type: application/json`.");
+  }
+  const declared = Number(req.headers.get("content-length") ?? "0");
+  if (declared > maxBytes) throw new AppError("PAYLOAD_TOO_LARGE", `The body is larger than ${maxBytes} bytes.`);
+  const text = await req.text();
+  if (Buffer.byteLength(text) > maxBytes) throw new AppError("PAYLOAD_TOO_LARGE", `The body is larger than ${maxBytes} bytes.`);
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new AppError("INVALID_JSON", `The body is not valid JSON: ${(err as Error).message}`);
+  }
+}

@@ -1,0 +1,130 @@
+import path from "node:path";
+import { z } from "zod";
+
+// The only module that reads process.env. Everything else receives a Config.
+
+const emptyToUndefined = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
+const optionalString = z.preprocess(emptyToUndefined, z.string().optional());
+const intFrom = (def: number, min: number, max: number) =>
+  z.preprocess(emptyToUndefined, z.coerce.number().int().min(min).max(max).default(def));
+
+const schema = z
+  .object({
+    NODE_ENV: z.preprocess(emptyToUndefined, z.enum(["development", "production", "test"]).default("production")),
+    PORT: intFrom(3000, 1, 65535),
+    APP_URL: z.preprocess(emptyToUndefined, z.url({ protocol: /^https?$/ }).optional()),
+    DATABASE_URL: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
+        .optional(),
+    ),
+    DATA_DIR: z.preprocess(emptyToUndefined, z.string().default("./.data")),
+    EMBEDDED_POSTGRES_PORT: intFrom(54329, 1, 65535),
+    ENCRYPTION_KEY: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .refine((v) => Buffer.from(v, "base64").length === 32, "must be 32 bytes, base64 encoded (openssl rand -base64 32)")
+        .optional(),
+    ),
+    AUTH_SECRET: z.preprocess(emptyToUndefined, z.string().min(32, "must be at least 32 characters").optional()),
+    SMTP_URL: z.preprocess(emptyToUndefined, z.string().regex(/^smtps?:\/\//, "must be an smtp:// or smtps:// URL").optional()),
+    EMAIL_FROM: z.preprocess(emptyToUndefined, z.string().default("Tributary <tributary@localhost>")),
+    OUTBOUND_ALLOW_CIDRS: optionalString,
+    BOOTSTRAP_ADMIN_EMAIL: z.preprocess(emptyToUndefined, z.email().optional()),
+    BOOTSTRAP_ADMIN_PASSWORD: optionalString,
+    BOOTSTRAP_API_TOKEN: optionalString,
+    MAX_CONNECTIONS_PER_ORG: intFrom(3, 1, 1000),
+    LOG_LEVEL: z.preprocess(
+      emptyToUndefined,
+      z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    ),
+    LOGIN_MAX_ATTEMPTS_PER_EMAIL: intFrom(10, 1, 100000),
+    LOGIN_MAX_ATTEMPTS_PER_IP: intFrom(50, 1, 100000),
+    LOGIN_RATE_WINDOW_SECONDS: intFrom(900, 1, 86400),
+  })
+  .superRefine((env, ctx) => {
+    if (Boolean(env.BOOTSTRAP_ADMIN_EMAIL) !== Boolean(env.BOOTSTRAP_ADMIN_PASSWORD)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["BOOTSTRAP_ADMIN_PASSWORD"],
+        message: "set BOOTSTRAP_ADMIN_EMAIL and BOOTSTRAP_ADMIN_PASSWORD together",
+      });
+    }
+    if (env.BOOTSTRAP_API_TOKEN && !env.BOOTSTRAP_ADMIN_EMAIL) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["BOOTSTRAP_API_TOKEN"],
+        message: "needs BOOTSTRAP_ADMIN_EMAIL and BOOTSTRAP_ADMIN_PASSWORD (the token belongs to that admin)",
+      });
+    }
+  });
+
+export type Config = Readonly<{
+  nodeEnv: "development" | "production" | "test";
+  port: number;
+  appUrl: string;
+  /** Set by the operator; undefined means the embedded PostgreSQL in dataDir. */
+  databaseUrl: string | undefined;
+  dataDir: string;
+  embeddedPostgresPort: number;
+  encryptionKey: string | undefined;
+  authSecret: string | undefined;
+  smtpUrl: string | undefined;
+  emailFrom: string;
+  outboundAllowCidrs: readonly string[];
+  bootstrap: Readonly<{ adminEmail?: string; adminPassword?: string; apiToken?: string }>;
+  maxConnectionsPerOrg: number;
+  logLevel: string;
+  login: Readonly<{ maxAttemptsPerEmail: number; maxAttemptsPerIp: number; windowSeconds: number }>;
+}>;
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}\nSee .env.example and the README's configuration table.`);
+  }
+  const e = parsed.data;
+  const cidrs = (e.OUTBOUND_ALLOW_CIDRS ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  return Object.freeze({
+    nodeEnv: e.NODE_ENV,
+    port: e.PORT,
+    appUrl: (e.APP_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ""),
+    databaseUrl: e.DATABASE_URL,
+    dataDir: path.resolve(e.DATA_DIR),
+    embeddedPostgresPort: e.EMBEDDED_POSTGRES_PORT,
+    encryptionKey: e.ENCRYPTION_KEY,
+    authSecret: e.AUTH_SECRET,
+    smtpUrl: e.SMTP_URL,
+    emailFrom: e.EMAIL_FROM,
+    outboundAllowCidrs: Object.freeze(cidrs),
+    bootstrap: Object.freeze({
+      adminEmail: e.BOOTSTRAP_ADMIN_EMAIL?.toLowerCase(),
+      adminPassword: e.BOOTSTRAP_ADMIN_PASSWORD,
+      apiToken: e.BOOTSTRAP_API_TOKEN,
+    }),
+    maxConnectionsPerOrg: e.MAX_CONNECTIONS_PER_ORG,
+    logLevel: e.LOG_LEVEL,
+    login: Object.freeze({
+      maxAttemptsPerEmail: e.LOGIN_MAX_ATTEMPTS_PER_EMAIL,
+      maxAttemptsPerIp: e.LOGIN_MAX_ATTEMPTS_PER_IP,
+      windowSeconds: e.LOGIN_RATE_WINDOW_SECONDS,
+    }),
+  });
+}
+
+let cached: Config | undefined;
+
+/** The process's configuration, parsed once. */
+export function getConfig(): Config {
+  cached ??= loadConfig();
+  return cached;
+}

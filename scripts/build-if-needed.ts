@@ -1,0 +1,51 @@
+import { spawnSync } from "node:child_process";
+import crypto from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+
+const require = createRequire(import.meta.url);
+
+const INPUTS = ["app", "components", "lib", "prisma/schema.prisma", "next.config.mjs", "postcss.config.mjs", "tsconfig.json", "package-lock.json"];
+const STAMP = path.join(".next", "tributary-build-hash");
+
+function* files(entry: string): Generator<string> {
+  if (!fs.existsSync(entry)) return;
+  const stat = fs.statSync(entry);
+  if (stat.isFile()) {
+    yield entry;
+    return;
+  }
+  for (const name of fs.readdirSync(entry).sort()) {
+    if (name === "node_modules" || name === "dmmf.json") continue;
+    yield* files(path.join(entry, name));
+  }
+}
+
+/** A hash of everything `next build` reads from the project, to know when a build is stale. */
+export function sourceHash(): string {
+  const h = crypto.createHash("sha256");
+  for (const input of INPUTS) {
+    for (const file of files(input)) {
+      h.update(file).update("\0").update(fs.readFileSync(file)).update("\0");
+    }
+  }
+  return h.digest("hex");
+}
+
+/** Runs `next build` unless the last build was of exactly these sources. Returns false if it failed. */
+export function buildIfNeeded(log: (msg: string) => void): boolean {
+  const hash = sourceHash();
+  const built = fs.existsSync(path.join(".next", "BUILD_ID")) && fs.existsSync(STAMP) && fs.readFileSync(STAMP, "utf8") === hash;
+  if (built) return true;
+  log("Building the web app (next build); later starts skip this until the sources change…");
+  const result = spawnSync(process.execPath, [require.resolve("next/dist/bin/next"), "build"], { stdio: "inherit" });
+  if (result.status !== 0) return false;
+  fs.writeFileSync(STAMP, hash);
+  return true;
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  process.exit(buildIfNeeded((m) => console.log(m)) ? 0 : 1);
+}

@@ -1,0 +1,134 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { createRequire } from "node:module";
+import { bootstrapFromConfig } from "../lib/auth/accounts";
+import { ConfigError, loadConfig } from "../lib/config";
+import { createDb } from "../lib/db/client";
+import { migrate } from "../lib/db/migrate";
+import { AppError } from "../lib/errors";
+import { createLogger } from "../lib/log";
+import { buildIfNeeded } from "./build-if-needed";
+
+// `npm start`: embedded PostgreSQL (unless DATABASE_URL), migrations, bootstrap, build if the
+// sources changed, then the web app and the worker together until SIGTERM/SIGINT.
+
+const require = createRequire(import.meta.url);
+const dev = process.argv.includes("--dev");
+
+async function main() {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const logger = createLogger("start", config.logLevel);
+
+  let embedded: ChildProcess | undefined;
+  let url = config.databaseUrl;
+  if (!url) {
+    logger.info({ dataDir: config.dataDir, port: config.embeddedPostgresPort }, "starting embedded PostgreSQL");
+    embedded = spawn(process.execPath, ["--import", "tsx", "scripts/embedded-postgres.ts"], {
+      detached: true,
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    });
+    url = await new Promise<string>((resolve, reject) => {
+      embedded!.once("message", (m: { ready: boolean; url?: string; error?: string }) =>
+        m.ready && m.url ? resolve(m.url) : reject(new Error(`Embedded PostgreSQL failed to start: ${m.error}`)),
+      );
+      embedded!.once("exit", (code) => reject(new Error(`Embedded PostgreSQL exited (code ${code}) before it was ready.`)));
+    });
+  }
+
+  const children: ChildProcess[] = [];
+  let stopping = false;
+  const shutdown = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    await Promise.all(
+      children.map(
+        (child) =>
+          new Promise<void>((resolve) => {
+            if (child.exitCode !== null || child.signalCode !== null) return resolve();
+            const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
+            child.once("exit", () => {
+              clearTimeout(timer);
+              resolve();
+            });
+            child.kill("SIGTERM");
+          }),
+      ),
+    );
+    if (embedded && embedded.exitCode === null) {
+      logger.info("stopping embedded PostgreSQL");
+      const pgProcess = embedded;
+      await new Promise<void>((resolve) => {
+        pgProcess.once("exit", () => resolve());
+        pgProcess.kill("SIGTERM");
+      });
+    }
+    process.exit(code);
+  };
+  process.on("SIGTERM", () => void shutdown(0));
+  process.on("SIGINT", () => void shutdown(0));
+  process.on("SIGHUP", () => void shutdown(0));
+
+  try {
+    const result = await migrate(url);
+    logger.info({ applied: result.applied, alreadyApplied: result.alreadyApplied }, "database migrated");
+    const dbc = createDb(url, 2);
+    try {
+      const boot = await bootstrapFromConfig(dbc, config);
+      if (boot.createdAdmin) logger.info({ email: config.bootstrap.adminEmail }, "bootstrap admin created");
+      if (boot.createdToken) logger.info("bootstrap API token registered");
+      for (const note of boot.notes) logger.warn(note);
+    } finally {
+      await dbc.$disconnect();
+    }
+    if (!dev && !buildIfNeeded((m) => logger.info(m))) throw new Error("next build failed; see the output above.");
+  } catch (err) {
+    if (err instanceof AppError) console.error(err.message);
+    else logger.fatal({ err }, "start failed");
+    await shutdown(1);
+    return;
+  }
+
+  const env = { ...process.env, DATABASE_URL: url, NEXTAUTH_URL: config.appUrl };
+  const next = require.resolve("next/dist/bin/next");
+  const web = spawn(process.execPath, [next, dev ? "dev" : "start", "-p", String(config.port)], { stdio: "inherit", env });
+  const worker = spawn(process.execPath, ["--import", "tsx", "workers/index.ts"], { stdio: "inherit", env });
+  children.push(web, worker);
+  for (const [name, child] of [["web", web], ["worker", worker]] as const) {
+    child.on("exit", (code, signal) => {
+      if (stopping) return;
+      logger.error({ process: name, code, signal }, `${name} process exited; stopping Tributary`);
+      void shutdown(1);
+    });
+  }
+
+  await waitForHealth(config.port, () => stopping);
+  if (!stopping) {
+    console.log(`\n  Tributary is running: open ${config.appUrl}\n  (first run: ${config.appUrl}/setup creates the first admin)\n`);
+  }
+}
+
+async function waitForHealth(port: number, stopped: () => boolean) {
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline && !stopped()) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/api/health`);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
