@@ -18,6 +18,8 @@ const dev = process.argv.includes("--dev");
 async function main() {
   // An operator's .env (see .env.example) applies to this process and the web app and worker it starts.
   if (fs.existsSync(".env")) process.loadEnvFile(".env");
+  // A self-hosted product does not phone home: no Next.js telemetry from the build or the server.
+  process.env.NEXT_TELEMETRY_DISABLED = "1";
   let config;
   try {
     config = loadConfig();

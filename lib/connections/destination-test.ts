@@ -1,0 +1,51 @@
+import { STATUS_CODES } from "node:http";
+import { buildDeliveryRequest, type DeliveryTarget } from "../delivery/delivery-request";
+import type { DeliveryHttpClient, SendResult } from "../delivery/http-client";
+import { type Actor, wireEvent, type WireEvent } from "../events/envelope";
+import { EVENT_TYPES, TEST_MESSAGE } from "../events/event-types";
+import { redactSecrets } from "./secrets";
+
+export type TestOutcome = {
+  ok: boolean;
+  status: number | null;
+  latency_ms: number;
+  error: string | null;
+  response_excerpt: string | null;
+};
+
+export function testEvent(actor: Actor): WireEvent {
+  return wireEvent({
+    eventType: EVENT_TYPES.connectionTested,
+    actor,
+    data: { connection_type: "WEBHOOK", message: TEST_MESSAGE },
+  });
+}
+
+export function targetSecrets(target: DeliveryTarget): string[] {
+  if (target.auth.type === "API_KEY") return target.auth.keys.map((k) => k.value);
+  if (target.auth.type === "HMAC") return [...target.auth.secrets];
+  return [];
+}
+
+/** One sentence an admin can act on. */
+export function describeResult(r: SendResult): string | null {
+  if (r.ok) return null;
+  if (r.error) return r.error.message;
+  const reason = r.status !== null ? STATUS_CODES[r.status] : undefined;
+  return `The destination answered ${r.status}${reason ? ` ${reason}` : ""}; only a 2xx answer counts as success.`;
+}
+
+/** Sends the seed's test message through the same request building and HTTP client as streaming. */
+export async function sendTestEvent(http: DeliveryHttpClient, target: DeliveryTarget, event: WireEvent): Promise<TestOutcome> {
+  const body = JSON.stringify(event);
+  const { url, headers } = buildDeliveryRequest(target, body);
+  const result = await http.post(url, headers, body);
+  const secrets = targetSecrets(target);
+  return {
+    ok: result.ok,
+    status: result.status,
+    latency_ms: result.latencyMs,
+    error: redactSecrets(describeResult(result), secrets),
+    response_excerpt: redactSecrets(result.responseExcerpt?.slice(0, 500) ?? null, secrets),
+  };
+}

@@ -1,0 +1,14 @@
+import crypto from "node:crypto";
+
+/** A new HMAC signing secret: 32 random bytes, base64url (43 characters). */
+export function generateHmacSecret(): string {
+  return crypto.randomBytes(32).toString("base64url");
+}
+
+/** Removes any secret value from text that came back from a destination (it may echo headers). */
+export function redactSecrets(text: string | null, secrets: readonly string[]): string | null {
+  if (text === null) return null;
+  let out = text;
+  for (const s of secrets) if (s.length >= 4) out = out.split(s).join("[redacted]");
+  return out;
+}

@@ -1,0 +1,347 @@
+import type { Config } from "../config";
+import type { SecretBox } from "../crypto/secret-box";
+import { secretHint } from "../crypto/secret-box";
+import type { Db, Tx } from "../db/client";
+import { Prisma } from "../db/generated/client";
+import type { DeliveryTarget } from "../delivery/delivery-request";
+import type { DeliveryHttpClient } from "../delivery/http-client";
+import { type AllowList, checkDestination } from "../delivery/outbound-guard";
+import { resumeCursor } from "../delivery/resume-cursor";
+import { type Actor, wireEvent } from "../events/envelope";
+import { EVENT_TYPES } from "../events/event-types";
+import { publishEvent } from "../events/publish";
+import { AppError, fieldErrors } from "../errors";
+import { sendTestEvent, testEvent, type TestOutcome } from "./destination-test";
+import { type ConnectionDto, connectionInclude, type ConnectionRow, toConnectionDto } from "./dto";
+import {
+  type AuthInput,
+  createConnectionSchema,
+  missingKeyValues,
+  updateConnectionSchema,
+} from "./schemas";
+import { generateHmacSecret } from "./secrets";
+
+export const MAX_HMAC_SECRETS = 2;
+
+export type ServiceDeps = { db: Db; config: Config; http: DeliveryHttpClient; box: SecretBox; allow: AllowList; now?: () => Date };
+
+/** Who is acting, for authorization and for the audit event's actor fields. */
+export type Principal = {
+  organizationId: string;
+  user: { id: string; email: string; name: string };
+  ipAddress: string | null;
+  userAgent: string | null;
+};
+
+const actorOf = (p: Principal): Actor => ({
+  email: p.user.email,
+  name: p.user.name,
+  userId: p.user.id,
+  ipAddress: p.ipAddress,
+  userAgent: p.userAgent,
+});
+
+const nowOf = (deps: ServiceDeps) => (deps.now ? deps.now() : new Date());
+
+function validationError(details: { path: string; message: string }[]): AppError {
+  const first = details[0];
+  return new AppError("VALIDATION_FAILED", first ? `${first.path ? `${first.path}: ` : ""}${first.message}` : "The request is invalid.", details);
+}
+
+async function userMap(db: Db | Tx, organizationId: string) {
+  const users = await db.user.findMany({ where: { organizationId }, select: { id: true, email: true, name: true } });
+  return new Map(users.map((u) => [u.id, u]));
+}
+
+async function findRow(db: Db | Tx, organizationId: string, id: string): Promise<ConnectionRow> {
+  if (!/^[0-9a-f-]{36}$/i.test(id)) throw new AppError("NOT_FOUND", "No event streaming connection with that id.");
+  const row = await db.connection.findFirst({ where: { id, organizationId }, include: connectionInclude });
+  if (!row) throw new AppError("NOT_FOUND", "No event streaming connection with that id.");
+  return row;
+}
+
+/** The connection's target with its secrets opened, for building requests. */
+export function openTarget(box: SecretBox, row: ConnectionRow): DeliveryTarget {
+  if (row.authType === "API_KEY") {
+    return {
+      url: row.url,
+      auth: { type: "API_KEY", keys: row.apiKeys.map((k) => ({ key: k.key, value: box.open(k.valueEncrypted), addTo: k.addTo })) },
+    };
+  }
+  if (row.authType === "HMAC") return { url: row.url, auth: { type: "HMAC", secrets: row.hmacSecrets.map((s) => box.open(s.secretEncrypted)) } };
+  return { url: row.url, auth: { type: "NONE" } };
+}
+
+function testFailed(outcome: TestOutcome): AppError {
+  return new AppError(
+    "DESTINATION_TEST_FAILED",
+    `The test event was not accepted, so nothing was saved. ${outcome.error ?? ""}`.trim(),
+    outcome,
+  );
+}
+
+/** Sends the test message to a target that is not saved yet; refusals and failures throw. */
+async function testBeforeSave(deps: ServiceDeps, principal: Principal, target: DeliveryTarget) {
+  await checkDestination(target.url, deps.allow);
+  const event = testEvent(actorOf(principal));
+  const outcome = await sendTestEvent(deps.http, target, event);
+  if (!outcome.ok) throw testFailed(outcome);
+  return { event, outcome };
+}
+
+async function latestSeq(tx: Tx, organizationId: string): Promise<bigint> {
+  const rows = await tx.$queryRaw<{ seq: bigint | null }[]>`SELECT max(seq) AS seq FROM events WHERE organization_id = ${organizationId}::uuid`;
+  return rows[0]?.seq ?? 0n;
+}
+
+function urlHost(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return "";
+  }
+}
+
+function auditData(row: { id: string; name: string; url: string; authType: string }, extra: Record<string, unknown> = {}) {
+  return { connection_id: row.id, connection_name: row.name, url_host: urlHost(row.url), auth_type: row.authType, ...extra };
+}
+
+function audit(tx: Tx, principal: Principal, eventType: string, data: Record<string, unknown>, transactionId: string) {
+  return publishEvent(tx, principal.organizationId, wireEvent({ eventType, actor: actorOf(principal), data, transactionId }));
+}
+
+export async function listConnections(deps: ServiceDeps, organizationId: string): Promise<ConnectionDto[]> {
+  const rows = await deps.db.connection.findMany({ where: { organizationId }, include: connectionInclude, orderBy: { createdAt: "asc" } });
+  const users = await userMap(deps.db, organizationId);
+  return rows.map((r) => toConnectionDto(r, users));
+}
+
+export async function getConnection(deps: ServiceDeps, organizationId: string, id: string): Promise<ConnectionDto> {
+  const row = await findRow(deps.db, organizationId, id);
+  return toConnectionDto(row, await userMap(deps.db, organizationId));
+}
+
+async function assertUnderLimit(db: Db | Tx, config: Config, organizationId: string) {
+  const count = await db.connection.count({ where: { organizationId } });
+  if (count >= config.maxConnectionsPerOrg) {
+    throw new AppError(
+      "CONNECTION_LIMIT_REACHED",
+      `An organization can have at most ${config.maxConnectionsPerOrg} event streaming connections. Delete one to add another.`,
+      { limit: config.maxConnectionsPerOrg },
+    );
+  }
+}
+
+export type CreateResult = { connection: ConnectionDto; hmacSecret: string | null; test: TestOutcome };
+
+export async function createConnection(deps: ServiceDeps, principal: Principal, raw: unknown): Promise<CreateResult> {
+  const parsed = createConnectionSchema.safeParse(raw);
+  if (!parsed.success) throw validationError(fieldErrors(parsed.error.issues));
+  const missing = missingKeyValues(parsed.data.auth);
+  if (missing.length) throw validationError(missing);
+  const input = parsed.data;
+  // Checked again under a lock below; this early check spares the destination a pointless test.
+  await assertUnderLimit(deps.db, deps.config, principal.organizationId);
+
+  const hmacSecret = input.auth.type === "HMAC" ? generateHmacSecret() : null;
+  const target: DeliveryTarget = {
+    url: input.url,
+    auth:
+      input.auth.type === "API_KEY"
+        ? { type: "API_KEY", keys: input.auth.keys.map((k) => ({ key: k.key, value: k.value!, addTo: k.add_to })) }
+        : input.auth.type === "HMAC"
+          ? { type: "HMAC", secrets: [hmacSecret!] }
+          : { type: "NONE" },
+  };
+  const { event, outcome } = await testBeforeSave(deps, principal, target);
+
+  const id = await deps.db.$transaction(async (tx) => {
+    // Serialises creates per organization so concurrent requests cannot pass the limit.
+    await tx.$queryRaw`SELECT id FROM organizations WHERE id = ${principal.organizationId}::uuid FOR UPDATE`;
+    await assertUnderLimit(tx, deps.config, principal.organizationId);
+    await publishEvent(tx, principal.organizationId, event);
+    // A new connection streams what happens from now on, starting after its own test event.
+    const cursor = await latestSeq(tx, principal.organizationId);
+    const row = await tx.connection.create({
+      data: {
+        organizationId: principal.organizationId,
+        name: input.name,
+        url: input.url,
+        authType: input.auth.type,
+        cursor,
+        createdById: principal.user.id,
+        apiKeys:
+          target.auth.type === "API_KEY"
+            ? {
+                create: target.auth.keys.map((k, position) => ({
+                  position,
+                  key: k.key,
+                  addTo: k.addTo,
+                  valueEncrypted: deps.box.seal(k.value),
+                  valueHint: secretHint(k.value),
+                })),
+              }
+            : undefined,
+        hmacSecrets: hmacSecret ? { create: [{ secretEncrypted: deps.box.seal(hmacSecret), hint: secretHint(hmacSecret) }] } : undefined,
+      },
+    });
+    await audit(tx, principal, EVENT_TYPES.connectionCreated, auditData(row), event.transaction_id);
+    return row.id;
+  });
+  return { connection: await getConnection(deps, principal.organizationId, id), hmacSecret, test: outcome };
+}
+
+function sameAuth(row: ConnectionRow, current: DeliveryTarget, next: DeliveryTarget): boolean {
+  if (current.auth.type !== next.auth.type) return false;
+  if (current.auth.type === "API_KEY" && next.auth.type === "API_KEY") {
+    return JSON.stringify(current.auth.keys) === JSON.stringify(next.auth.keys);
+  }
+  return row.authType === next.auth.type;
+}
+
+export type UpdateResult = { connection: ConnectionDto; hmacSecret: string | null; test: TestOutcome | null };
+
+export async function updateConnection(deps: ServiceDeps, principal: Principal, id: string, raw: unknown): Promise<UpdateResult> {
+  const parsed = updateConnectionSchema.safeParse(raw);
+  if (!parsed.success) throw validationError(fieldErrors(parsed.error.issues));
+  const input = parsed.data;
+  const row = await findRow(deps.db, principal.organizationId, id);
+  const current = openTarget(deps.box, row);
+
+  let hmacSecret: string | null = null;
+  let nextAuth: DeliveryTarget["auth"] = current.auth;
+  if (input.auth) nextAuth = mergeAuth(input.auth, current, () => (hmacSecret = generateHmacSecret()));
+  const next: DeliveryTarget = { url: input.url ?? row.url, auth: nextAuth };
+  const destinationChanged = next.url !== row.url || !sameAuth(row, current, next);
+
+  let tested: Awaited<ReturnType<typeof testBeforeSave>> | null = null;
+  if (destinationChanged) tested = await testBeforeSave(deps, principal, next);
+
+  await deps.db.$transaction(async (tx) => {
+    await tx.$queryRaw`SELECT id FROM connections WHERE id = ${row.id}::uuid FOR UPDATE`;
+    const transactionId = tested?.event.transaction_id ?? crypto.randomUUID();
+    if (tested) await publishEvent(tx, principal.organizationId, tested.event);
+    const changed: string[] = [];
+    if (input.name !== undefined && input.name !== row.name) changed.push("name");
+    if (next.url !== row.url) changed.push("url");
+    if (destinationChanged && !sameAuth(row, current, next)) changed.push("auth");
+    await tx.connection.update({
+      where: { id: row.id },
+      data: { name: input.name ?? row.name, url: next.url, authType: next.auth.type },
+    });
+    if (changed.includes("auth")) {
+      await tx.connectionApiKey.deleteMany({ where: { connectionId: row.id } });
+      if (next.auth.type === "API_KEY") {
+        await tx.connectionApiKey.createMany({
+          data: next.auth.keys.map((k, position) => ({
+            connectionId: row.id,
+            position,
+            key: k.key,
+            addTo: k.addTo,
+            valueEncrypted: deps.box.seal(k.value),
+            valueHint: secretHint(k.value),
+          })),
+        });
+      }
+      if (next.auth.type !== "HMAC") await tx.hmacSecret.deleteMany({ where: { connectionId: row.id } });
+      if (hmacSecret) {
+        await tx.hmacSecret.create({ data: { connectionId: row.id, secretEncrypted: deps.box.seal(hmacSecret), hint: secretHint(hmacSecret) } });
+      }
+    }
+    if (changed.length) {
+      await audit(tx, principal, EVENT_TYPES.connectionUpdated, auditData({ ...row, name: input.name ?? row.name, url: next.url, authType: next.auth.type }, { changed }), transactionId);
+    }
+  });
+  if (input.enabled !== undefined) await setEnabled(deps, principal, row.id, input.enabled);
+  return { connection: await getConnection(deps, principal.organizationId, row.id), hmacSecret, test: tested?.outcome ?? null };
+}
+
+/** The auth an edit asks for; API key values left out keep the stored value of the same key. */
+function mergeAuth(input: AuthInput, current: DeliveryTarget, newSecret: () => string): DeliveryTarget["auth"] {
+  if (input.type === "NONE") return { type: "NONE" };
+  if (input.type === "HMAC") return current.auth.type === "HMAC" ? current.auth : { type: "HMAC", secrets: [newSecret()] };
+  const stored = current.auth.type === "API_KEY" ? current.auth.keys : [];
+  const problems: { path: string; message: string }[] = [];
+  const keys = input.keys.map((k, i) => {
+    if (k.value !== undefined && k.value.length > 0) return { key: k.key, value: k.value, addTo: k.add_to };
+    const kept = stored.find((s) => s.key === k.key && s.addTo === k.add_to);
+    if (!kept) problems.push({ path: `auth.keys.${i}.value`, message: "Enter a value (this key has no stored value to keep)." });
+    return { key: k.key, value: kept?.value ?? "", addTo: k.add_to };
+  });
+  if (problems.length) throw validationError(problems);
+  return { type: "API_KEY", keys };
+}
+
+export async function setEnabled(deps: ServiceDeps, principal: Principal, id: string, enabled: boolean): Promise<ConnectionDto> {
+  await deps.db.$transaction(async (tx) => {
+    await tx.$queryRaw`SELECT id FROM connections WHERE id = ${id}::uuid AND organization_id = ${principal.organizationId}::uuid FOR UPDATE`;
+    const row = await findRow(tx, principal.organizationId, id);
+    if (row.enabled === enabled) return;
+    const now = nowOf(deps);
+    if (enabled) {
+      const resume = resumeCursor(row, await latestSeq(tx, principal.organizationId), now);
+      await tx.connection.update({
+        where: { id },
+        data: { enabled: true, cursor: resume.cursor, disabledAt: null, disabledReason: null, disabledById: null, disabledDetails: Prisma.DbNull },
+      });
+      await audit(tx, principal, EVENT_TYPES.connectionEnabled, auditData(row, { resumed_from: resume.skipped ? "latest" : "paused_position" }), crypto.randomUUID());
+    } else {
+      await tx.connection.update({ where: { id }, data: { enabled: false, disabledAt: now, disabledReason: "MANUAL", disabledById: principal.user.id } });
+      await audit(tx, principal, EVENT_TYPES.connectionDisabled, auditData(row, { reason: "MANUAL" }), crypto.randomUUID());
+    }
+  });
+  return getConnection(deps, principal.organizationId, id);
+}
+
+export async function deleteConnection(deps: ServiceDeps, principal: Principal, id: string): Promise<void> {
+  await deps.db.$transaction(async (tx) => {
+    const row = await findRow(tx, principal.organizationId, id);
+    await tx.connection.delete({ where: { id: row.id } });
+    await audit(tx, principal, EVENT_TYPES.connectionDeleted, auditData(row), crypto.randomUUID());
+  });
+}
+
+/** "Send test event" on a saved connection: the result is returned, and the test is audited. */
+export async function testConnection(deps: ServiceDeps, principal: Principal, id: string): Promise<TestOutcome> {
+  const row = await findRow(deps.db, principal.organizationId, id);
+  const target = openTarget(deps.box, row);
+  const event = testEvent(actorOf(principal));
+  let outcome: TestOutcome;
+  try {
+    await checkDestination(target.url, deps.allow);
+    outcome = await sendTestEvent(deps.http, target, event);
+  } catch (err) {
+    if (!(err instanceof AppError)) throw err;
+    outcome = { ok: false, status: null, latency_ms: 0, error: err.message, response_excerpt: null };
+  }
+  await deps.db.$transaction((tx) => publishEvent(tx, principal.organizationId, event));
+  return outcome;
+}
+
+export async function addHmacSecret(deps: ServiceDeps, principal: Principal, id: string): Promise<{ id: string; secret: string; created_at: string }> {
+  const secret = generateHmacSecret();
+  return deps.db.$transaction(async (tx) => {
+    await tx.$queryRaw`SELECT id FROM connections WHERE id = ${id}::uuid AND organization_id = ${principal.organizationId}::uuid FOR UPDATE`;
+    const row = await findRow(tx, principal.organizationId, id);
+    if (row.authType !== "HMAC") throw new AppError("CONFLICT", "This connection does not use HMAC authorization.");
+    if (row.hmacSecrets.length >= MAX_HMAC_SECRETS) {
+      throw new AppError("CONFLICT", `A connection has at most ${MAX_HMAC_SECRETS} HMAC secrets. Retire one before adding another.`);
+    }
+    const created = await tx.hmacSecret.create({ data: { connectionId: row.id, secretEncrypted: deps.box.seal(secret), hint: secretHint(secret) } });
+    await audit(tx, principal, EVENT_TYPES.hmacSecretAdded, auditData(row, { secret_id: created.id }), crypto.randomUUID());
+    return { id: created.id, secret, created_at: created.createdAt.toISOString() };
+  });
+}
+
+export async function retireHmacSecret(deps: ServiceDeps, principal: Principal, id: string, secretId: string): Promise<void> {
+  await deps.db.$transaction(async (tx) => {
+    await tx.$queryRaw`SELECT id FROM connections WHERE id = ${id}::uuid AND organization_id = ${principal.organizationId}::uuid FOR UPDATE`;
+    const row = await findRow(tx, principal.organizationId, id);
+    if (!row.hmacSecrets.some((s) => s.id === secretId)) throw new AppError("NOT_FOUND", "No HMAC secret with that id on this connection.");
+    if (row.hmacSecrets.length <= 1) {
+      throw new AppError("CONFLICT", "The last HMAC secret cannot be retired. Add a new secret first, then retire the old one.");
+    }
+    await tx.hmacSecret.delete({ where: { id: secretId } });
+    await audit(tx, principal, EVENT_TYPES.hmacSecretRetired, auditData(row, { secret_id: secretId }), crypto.randomUUID());
+  });
+}
