@@ -1,4 +1,6 @@
 import { authenticateBearer, type ApiPrincipal } from "../auth/api-tokens";
+import type { Principal } from "../connections/service";
+import { requestMeta } from "./request-meta";
 import { db } from "../db/client";
 import { AppError, errorBody } from "../errors";
 import { log } from "../log";
@@ -14,14 +16,15 @@ export function toErrorResponse(err: unknown): Response {
   return jsonError(new AppError("INTERNAL", "Something went wrong on our side. It was logged; try again."));
 }
 
-type Handler<P> = (req: Request, ctx: { principal: ApiPrincipal; params: P }) => Promise<Response>;
+type Handler<P> = (req: Request, ctx: { principal: ApiPrincipal; actor: Principal; params: P }) => Promise<Response>;
 
 /** Wraps a `/api/v1` route: requires an admin Bearer token, turns errors into JSON. */
 export function apiRoute<P = Record<string, string | string[]>>(handler: Handler<P>) {
   return async (req: Request, ctx: { params: Promise<P> }): Promise<Response> => {
     try {
       const principal = await authenticateBearer(db(), req.headers.get("authorization"));
-      return await handler(req, { principal, params: await ctx.params });
+      const actor: Principal = { organizationId: principal.organizationId, user: principal.user, ...requestMeta(req.headers) };
+      return await handler(req, { principal, actor, params: await ctx.params });
     } catch (err) {
       return toErrorResponse(err);
     }

@@ -1,0 +1,99 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verify } from "../../lib/delivery/hmac-signature";
+
+// A real HTTP receiver on loopback, like a SIEM's intake: it records every request (headers, raw
+// body, query) and answers with whatever the test asks for. Signature checks use production verify(),
+// on the body re-serialised from the parsed JSON — exactly what the seed's sample receiver does.
+
+export type ReceivedRequest = {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  headers: http.IncomingHttpHeaders;
+  rawBody: string;
+  json: unknown;
+  at: number;
+};
+
+export type Reply = { status: number; body?: string; headers?: Record<string, string>; delayMs?: number };
+
+export type Receiver = {
+  url: string;
+  port: number;
+  requests: ReceivedRequest[];
+  /** Answer every following request this way (default 200). */
+  respondWith: (reply: Reply | ((req: ReceivedRequest) => Reply)) => void;
+  /** True when the request's X-Opal-Signature carries a valid signature for this secret. */
+  verifies: (req: ReceivedRequest, secret: string) => boolean;
+  waitFor: (count: number, timeoutMs?: number) => Promise<ReceivedRequest[]>;
+  close: () => Promise<void>;
+};
+
+export async function startReceiver(path = "/intake"): Promise<Receiver> {
+  const requests: ReceivedRequest[] = [];
+  let reply: Reply | ((req: ReceivedRequest) => Reply) = { status: 200, body: '{"ok":true}' };
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const rawBody = Buffer.concat(chunks).toString("utf8");
+      let json: unknown = undefined;
+      try {
+        json = JSON.parse(rawBody);
+      } catch {
+        json = undefined;
+      }
+      const url = new URL(req.url ?? "/", "http://receiver");
+      const record: ReceivedRequest = {
+        method: req.method ?? "",
+        path: url.pathname,
+        query: url.searchParams,
+        headers: req.headers,
+        rawBody,
+        json,
+        at: Date.now(),
+      };
+      requests.push(record);
+      const r = typeof reply === "function" ? reply(record) : reply;
+      const send = () => {
+        res.writeHead(r.status, { "content-type": "application/json", ...r.headers });
+        res.end(r.body ?? "");
+      };
+      if (r.delayMs) setTimeout(send, r.delayMs);
+      else send();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}${path}`,
+    port,
+    requests,
+    respondWith: (r) => {
+      reply = r;
+    },
+    verifies: (req, secret) =>
+      verify(
+        secret,
+        {
+          signature: req.headers[SIGNATURE_HEADER.toLowerCase()] as string | undefined,
+          timestamp: req.headers[TIMESTAMP_HEADER.toLowerCase()] as string | undefined,
+        },
+        JSON.stringify(req.json),
+      ),
+    waitFor: async (count, timeoutMs = 10_000) => {
+      const deadline = Date.now() + timeoutMs;
+      while (requests.length < count) {
+        if (Date.now() > deadline) throw new Error(`receiver got ${requests.length} requests, expected ${count}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      return requests;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
