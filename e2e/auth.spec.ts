@@ -31,7 +31,7 @@ test("login explains bad input and wrong credentials, then signs in and reaches 
   await expect(page.getByRole("heading", { name: "API tokens", level: 1 })).toBeVisible();
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Event Streaming" }).click();
   await expect(page.getByRole("heading", { name: "Event Streaming", level: 1 })).toBeVisible();
-  await expect(page.getByRole("link", { name: "Event Streaming" })).toHaveAttribute("aria-current", "page");
+  await expect(page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Event Streaming" })).toHaveAttribute("aria-current", "page");
 });
 
 test("sign-out ends the session", async ({ page }) => {

@@ -46,6 +46,7 @@ export async function sendTestEvent(http: DeliveryHttpClient, target: DeliveryTa
     status: result.status,
     latency_ms: result.latencyMs,
     error: redactSecrets(describeResult(result), secrets),
-    response_excerpt: redactSecrets(result.responseExcerpt?.slice(0, 500) ?? null, secrets),
+    // Redact before shortening: cutting first could leave the start of a secret that no longer matches whole.
+    response_excerpt: redactSecrets(result.responseExcerpt, secrets)?.slice(0, 500) ?? null,
   };
 }

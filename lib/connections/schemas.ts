@@ -103,3 +103,10 @@ export function missingKeyValues(auth: AuthInput | undefined): { path: string; m
     k.value === undefined || k.value.length === 0 ? [{ path: `auth.keys.${i}.value`, message: "Enter a value." }] : [],
   );
 }
+
+/** A new connection: the same rules, plus every API key needs its value. */
+export const newConnectionSchema = createConnectionSchema.superRefine((v, ctx) => {
+  for (const m of missingKeyValues(v.auth)) {
+    ctx.addIssue({ code: "custom", path: m.path.split(".").map((p) => (/^\d+$/.test(p) ? Number(p) : p)), message: m.message });
+  }
+});

@@ -13,12 +13,7 @@ import { publishEvent } from "../events/publish";
 import { AppError, fieldErrors } from "../errors";
 import { sendTestEvent, testEvent, type TestOutcome } from "./destination-test";
 import { type ConnectionDto, connectionInclude, type ConnectionRow, toConnectionDto } from "./dto";
-import {
-  type AuthInput,
-  createConnectionSchema,
-  missingKeyValues,
-  updateConnectionSchema,
-} from "./schemas";
+import { type AuthInput, newConnectionSchema, updateConnectionSchema } from "./schemas";
 import { generateHmacSecret } from "./secrets";
 
 export const MAX_HMAC_SECRETS = 2;
@@ -53,11 +48,20 @@ async function userMap(db: Db | Tx, organizationId: string) {
   return new Map(users.map((u) => [u.id, u]));
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const connectionNotFound = () => new AppError("NOT_FOUND", "No event streaming connection with that id.");
+
 async function findRow(db: Db | Tx, organizationId: string, id: string): Promise<ConnectionRow> {
-  if (!/^[0-9a-f-]{36}$/i.test(id)) throw new AppError("NOT_FOUND", "No event streaming connection with that id.");
+  if (!UUID.test(id)) throw connectionNotFound();
   const row = await db.connection.findFirst({ where: { id, organizationId }, include: connectionInclude });
-  if (!row) throw new AppError("NOT_FOUND", "No event streaming connection with that id.");
+  if (!row) throw connectionNotFound();
   return row;
+}
+
+/** Locks the organization's connection row until the transaction ends; checks the id first, as `::uuid` throws on a malformed one. */
+async function lockRow(tx: Tx, organizationId: string, id: string) {
+  if (!UUID.test(id)) throw connectionNotFound();
+  await tx.$queryRaw`SELECT id FROM connections WHERE id = ${id}::uuid AND organization_id = ${organizationId}::uuid FOR UPDATE`;
 }
 
 /** The connection's target with its secrets opened, for building requests. */
@@ -135,10 +139,8 @@ async function assertUnderLimit(db: Db | Tx, config: Config, organizationId: str
 export type CreateResult = { connection: ConnectionDto; hmacSecret: string | null; test: TestOutcome };
 
 export async function createConnection(deps: ServiceDeps, principal: Principal, raw: unknown): Promise<CreateResult> {
-  const parsed = createConnectionSchema.safeParse(raw);
+  const parsed = newConnectionSchema.safeParse(raw);
   if (!parsed.success) throw validationError(fieldErrors(parsed.error.issues));
-  const missing = missingKeyValues(parsed.data.auth);
-  if (missing.length) throw validationError(missing);
   const input = parsed.data;
   // Checked again under a lock below; this early check spares the destination a pointless test.
   await assertUnderLimit(deps.db, deps.config, principal.organizationId);
@@ -274,7 +276,7 @@ function mergeAuth(input: AuthInput, current: DeliveryTarget, newSecret: () => s
 
 export async function setEnabled(deps: ServiceDeps, principal: Principal, id: string, enabled: boolean): Promise<ConnectionDto> {
   await deps.db.$transaction(async (tx) => {
-    await tx.$queryRaw`SELECT id FROM connections WHERE id = ${id}::uuid AND organization_id = ${principal.organizationId}::uuid FOR UPDATE`;
+    await lockRow(tx, principal.organizationId, id);
     const row = await findRow(tx, principal.organizationId, id);
     if (row.enabled === enabled) return;
     const now = nowOf(deps);
@@ -321,7 +323,7 @@ export async function testConnection(deps: ServiceDeps, principal: Principal, id
 export async function addHmacSecret(deps: ServiceDeps, principal: Principal, id: string): Promise<{ id: string; secret: string; created_at: string }> {
   const secret = generateHmacSecret();
   return deps.db.$transaction(async (tx) => {
-    await tx.$queryRaw`SELECT id FROM connections WHERE id = ${id}::uuid AND organization_id = ${principal.organizationId}::uuid FOR UPDATE`;
+    await lockRow(tx, principal.organizationId, id);
     const row = await findRow(tx, principal.organizationId, id);
     if (row.authType !== "HMAC") throw new AppError("CONFLICT", "This connection does not use HMAC authorization.");
     if (row.hmacSecrets.length >= MAX_HMAC_SECRETS) {
@@ -335,7 +337,7 @@ export async function addHmacSecret(deps: ServiceDeps, principal: Principal, id:
 
 export async function retireHmacSecret(deps: ServiceDeps, principal: Principal, id: string, secretId: string): Promise<void> {
   await deps.db.$transaction(async (tx) => {
-    await tx.$queryRaw`SELECT id FROM connections WHERE id = ${id}::uuid AND organization_id = ${principal.organizationId}::uuid FOR UPDATE`;
+    await lockRow(tx, principal.organizationId, id);
     const row = await findRow(tx, principal.organizationId, id);
     if (!row.hmacSecrets.some((s) => s.id === secretId)) throw new AppError("NOT_FOUND", "No HMAC secret with that id on this connection.");
     if (row.hmacSecrets.length <= 1) {

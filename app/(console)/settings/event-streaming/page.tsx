@@ -1,22 +1,116 @@
 import type { Metadata } from "next";
+import Link from "next/link";
+import { EnabledToggle } from "@/components/connections/enabled-toggle";
+import { StatusBadge } from "@/components/connections/status-badge";
+import { Alert } from "@/components/ui/alert";
+import { buttonClass } from "@/components/ui/button";
 import { PageHeader } from "@/components/ui/page-header";
+import { currentUser } from "@/lib/auth/session";
+import { serviceDeps } from "@/lib/connections/deps";
+import { listConnections } from "@/lib/connections/service";
+import { setEnabledAction } from "./actions";
 
 export const metadata: Metadata = { title: "Event Streaming" };
 
-export default function EventStreamingPage() {
+const AUTH_LABEL = { NONE: "None", API_KEY: "API Key", HMAC: "HMAC" } as const;
+const date = (iso: string) => new Date(iso).toLocaleDateString(undefined, { year: "numeric", month: "short", day: "numeric" });
+const host = (url: string) => {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
+};
+
+export default async function EventStreamingPage() {
+  const user = await currentUser();
+  if (!user) return null;
+  const deps = serviceDeps();
+  const connections = await listConnections(deps, user.organizationId);
+  const limit = deps.config.maxConnectionsPerOrg;
+  const atLimit = connections.length >= limit;
+
+  const addButton = atLimit ? (
+    <div className="flex flex-col items-end gap-1">
+      <button type="button" disabled aria-describedby="limit-note" className={buttonClass("primary")}>
+        + Event Streaming Connection
+      </button>
+      <p id="limit-note" className="text-xs text-slate-600">
+        You have {limit} of {limit} connections. Delete one to add another.
+      </p>
+    </div>
+  ) : (
+    <Link href="/settings/event-streaming/new" className={buttonClass("primary")}>
+      + Event Streaming Connection
+    </Link>
+  );
+
   return (
     <div className="space-y-6">
       <PageHeader
         title="Event Streaming"
         description="Stream your organization's audit events, in near real time, to a SIEM or log destination such as Datadog, Sumo Logic or RunReveal."
+        actions={connections.length > 0 ? addButton : undefined}
       />
-      <section className="rounded-xl border border-dashed border-slate-300 bg-white px-6 py-12 text-center">
-        <h2 className="text-base font-semibold text-slate-900">No event streaming connections yet</h2>
-        <p className="mx-auto mt-2 max-w-lg text-sm text-slate-600">
-          A connection sends every audit event as a signed HTTPS <code>POST</code> to a URL you choose. Tributary tests the
-          destination before saving it, retries failed deliveries and emails admins when deliveries fail.
-        </p>
-      </section>
+
+      {connections.length === 0 ? (
+        <section className="rounded-xl border border-dashed border-slate-300 bg-white px-6 py-12 text-center">
+          <h2 className="text-base font-semibold text-slate-900">No event streaming connections yet</h2>
+          <p className="mx-auto mt-2 max-w-lg text-sm text-slate-600">
+            A connection sends every audit event as a signed HTTPS <code>POST</code> to a URL you choose. Tributary tests the
+            destination before saving it, retries failed deliveries and emails admins when deliveries fail. You can add up to {limit}.
+          </p>
+          <div className="mt-6 flex justify-center">{addButton}</div>
+        </section>
+      ) : (
+        <>
+          <div className="overflow-x-auto rounded-xl bg-white ring-1 ring-slate-200">
+            <table className="min-w-full divide-y divide-slate-200 text-sm">
+              <thead className="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
+                <tr>
+                  <th scope="col" className="px-4 py-3">Name</th>
+                  <th scope="col" className="px-4 py-3">Destination</th>
+                  <th scope="col" className="px-4 py-3">Authorization</th>
+                  <th scope="col" className="px-4 py-3">Status</th>
+                  <th scope="col" className="px-4 py-3">Created</th>
+                  <th scope="col" className="px-4 py-3">Enabled</th>
+                </tr>
+              </thead>
+              <tbody className="divide-y divide-slate-100">
+                {connections.map((c) => (
+                  <tr key={c.id} data-testid="connection-row">
+                    <td className="px-4 py-3">
+                      <Link href={`/settings/event-streaming/${c.id}`} className="font-medium text-indigo-700 hover:underline">
+                        {c.name}
+                      </Link>
+                    </td>
+                    <td className="px-4 py-3 font-mono text-xs text-slate-700">{host(c.url)}</td>
+                    <td className="px-4 py-3 text-slate-700">{AUTH_LABEL[c.auth.type]}</td>
+                    <td className="px-4 py-3">
+                      <StatusBadge connection={c} />
+                      {c.disabled_reason === "AUTO" && (
+                        <p className="mt-1 text-xs text-red-700">High failure rate{c.disabled_by ? "" : " (automatic)"}</p>
+                      )}
+                      {c.disabled_reason === "MANUAL" && c.disabled_by && <p className="mt-1 text-xs text-slate-500">by {c.disabled_by.name}</p>}
+                    </td>
+                    <td className="whitespace-nowrap px-4 py-3 text-slate-600">
+                      {date(c.created_at)}
+                      {c.created_by && <span className="block text-xs text-slate-500">by {c.created_by.name}</span>}
+                    </td>
+                    <td className="px-4 py-3">
+                      <EnabledToggle id={c.id} name={c.name} enabled={c.enabled} action={setEnabledAction} />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          <Alert tone="info">
+            Disabling a connection pauses streaming. Re-enabled within 7 days, it delivers the events it missed; disabled for 7+ days, it
+            resumes from the latest events.
+          </Alert>
+        </>
+      )}
     </div>
   );
 }

@@ -3,7 +3,7 @@ import { AppError } from "@/lib/errors";
 
 // Unknown /api/v1 paths: authenticate first (so probing needs a token), then a JSON 404.
 const notFound = apiRoute(async (req) => {
-  throw new AppError("NOT_FOUND", `No API route ${req.method} ${new URL(req.url).pathname}. See the REST API section of the README.`);
+  throw new AppError("NOT_FOUND", `No API route ${req.method} ${new URL(req.url).pathname}. See /api/v1/openapi.json.`);
 });
 
 export { notFound as GET, notFound as POST, notFound as PUT, notFound as PATCH, notFound as DELETE };

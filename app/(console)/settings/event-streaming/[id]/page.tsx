@@ -1,0 +1,112 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { DeleteConnectionButton, HmacSecretsPanel, SendTestButton } from "@/components/connections/connection-actions";
+import { EditConnection } from "@/components/connections/connection-editors";
+import { EnabledToggle } from "@/components/connections/enabled-toggle";
+import { StatusBadge } from "@/components/connections/status-badge";
+import { Alert } from "@/components/ui/alert";
+import { currentUser } from "@/lib/auth/session";
+import { serviceDeps } from "@/lib/connections/deps";
+import { getConnection } from "@/lib/connections/service";
+import { AppError } from "@/lib/errors";
+import {
+  addHmacSecretAction,
+  deleteConnectionAction,
+  retireHmacSecretAction,
+  setEnabledAction,
+  testConnectionAction,
+  updateConnectionAction,
+} from "../actions";
+
+export const metadata: Metadata = { title: "Event streaming connection" };
+
+function Section({ title, description, children }: { title: string; description?: string; children: React.ReactNode }) {
+  return (
+    <section className="rounded-xl bg-white p-6 ring-1 ring-slate-200">
+      <h2 className="text-base font-semibold text-slate-900">{title}</h2>
+      {description && <p className="mt-1 text-sm text-slate-600">{description}</p>}
+      <div className="mt-4">{children}</div>
+    </section>
+  );
+}
+
+export default async function ConnectionPage({ params }: { params: Promise<{ id: string }> }) {
+  const user = await currentUser();
+  if (!user) return null;
+  const { id } = await params;
+  let connection;
+  try {
+    connection = await getConnection(serviceDeps(), user.organizationId, id);
+  } catch (err) {
+    if (err instanceof AppError && err.code === "NOT_FOUND") notFound();
+    throw err;
+  }
+  const c = connection;
+  const details = c.disabled_details as { summary?: string } | null;
+
+  return (
+    <div className="max-w-3xl space-y-6">
+      <nav aria-label="Breadcrumb" className="text-sm text-slate-600">
+        <Link href="/settings/event-streaming" className="hover:underline">
+          Event Streaming
+        </Link>{" "}
+        / {c.name}
+      </nav>
+      <div className="flex flex-wrap items-start justify-between gap-4 border-b border-slate-200 pb-5">
+        <div>
+          <h1 className="text-2xl font-semibold tracking-tight text-slate-900">{c.name}</h1>
+          <p className="mt-1 break-all font-mono text-xs text-slate-600">{c.url}</p>
+        </div>
+        <div className="flex items-center gap-3">
+          <StatusBadge connection={c} />
+          <span className="text-sm text-slate-700">Connection Enabled</span>
+          <EnabledToggle id={c.id} name={c.name} enabled={c.enabled} action={setEnabledAction} />
+        </div>
+      </div>
+
+      {c.disabled_reason === "AUTO" && (
+        <Alert tone="error" title="Auto-disabled because of an abnormally high failure rate">
+          {details?.summary ?? "Deliveries kept failing."} Fix the destination, send a test event, then enable the connection again.
+        </Alert>
+      )}
+      {!c.enabled && (
+        <Alert tone="info">
+          Streaming is paused{c.disabled_at ? ` since ${new Date(c.disabled_at).toLocaleString()}` : ""}
+          {c.disabled_by ? ` (disabled by ${c.disabled_by.name})` : ""}. Re-enabled within 7 days, it delivers the events it missed;
+          disabled for 7+ days, it resumes from the latest events.
+        </Alert>
+      )}
+
+      <Section title="Test" description="Send the test event to this destination now, signed and authorized like every streamed event.">
+        <SendTestButton id={c.id} action={testConnectionAction} />
+      </Section>
+
+      <Section title="Settings" description="Changing the URL or authorization sends a test event first; the change is saved only if it succeeds.">
+        <EditConnection
+          id={c.id}
+          initial={{
+            name: c.name,
+            url: c.url,
+            auth: { type: c.auth.type, keys: c.auth.keys.map((k) => ({ key: k.key, value: "", add_to: k.add_to })) },
+          }}
+          valueHints={c.auth.keys.map((k) => k.value_hint)}
+          updateAction={updateConnectionAction}
+        />
+      </Section>
+
+      {c.auth.type === "HMAC" && (
+        <Section
+          title="HMAC secrets"
+          description="Each request carries one X-Opal-Signature per active secret, comma delimited. At most two can be active."
+        >
+          <HmacSecretsPanel id={c.id} secrets={c.auth.hmac_secrets} addAction={addHmacSecretAction} retireAction={retireHmacSecretAction} />
+        </Section>
+      )}
+
+      <Section title="Delete" description="Stops streaming to this destination and deletes its settings and secrets.">
+        <DeleteConnectionButton id={c.id} name={c.name} action={deleteConnectionAction} />
+      </Section>
+    </div>
+  );
+}

@@ -1,0 +1,39 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { NewConnection } from "@/components/connections/connection-editors";
+import { Alert } from "@/components/ui/alert";
+import { PageHeader } from "@/components/ui/page-header";
+import { currentUser } from "@/lib/auth/session";
+import { serviceDeps } from "@/lib/connections/deps";
+import { createConnectionAction } from "../actions";
+
+export const metadata: Metadata = { title: "New event streaming connection" };
+
+export default async function NewConnectionPage() {
+  const user = await currentUser();
+  if (!user) return null;
+  const deps = serviceDeps();
+  const count = await deps.db.connection.count({ where: { organizationId: user.organizationId } });
+  const limit = deps.config.maxConnectionsPerOrg;
+  return (
+    <div className="max-w-3xl space-y-6">
+      <nav aria-label="Breadcrumb" className="text-sm text-slate-600">
+        <Link href="/settings/event-streaming" className="hover:underline">
+          Event Streaming
+        </Link>{" "}
+        / New connection
+      </nav>
+      <PageHeader
+        title="Add Event Streaming Connection"
+        description="Choose a destination, then Tributary sends a test event and saves the connection once the destination accepts it."
+      />
+      {count >= limit ? (
+        <Alert tone="warning" title="Connection limit reached">
+          You have {limit} of {limit} connections. Delete one on the Event Streaming page to add another.
+        </Alert>
+      ) : (
+        <NewConnection createAction={createConnectionAction} />
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,50 @@
+"use client";
+
+import { useRouter } from "next/navigation";
+import type { ConnectionFormValues } from "@/lib/connections/presets";
+import { ConnectionForm } from "./connection-form";
+import type { SaveResult } from "./types";
+
+const LIST = "/settings/event-streaming";
+
+export function NewConnection({ createAction }: { createAction: (input: unknown) => Promise<SaveResult> }) {
+  const router = useRouter();
+  return (
+    <ConnectionForm
+      mode="create"
+      cancelHref={LIST}
+      onSubmit={(values) => createAction(values)}
+      onDone={() => {
+        router.push(LIST);
+        router.refresh();
+      }}
+    />
+  );
+}
+
+export function EditConnection({
+  id,
+  initial,
+  valueHints,
+  updateAction,
+}: {
+  id: string;
+  initial: ConnectionFormValues;
+  valueHints: string[];
+  updateAction: (id: string, input: unknown) => Promise<SaveResult>;
+}) {
+  const router = useRouter();
+  return (
+    <ConnectionForm
+      mode="edit"
+      initial={initial}
+      valueHints={valueHints}
+      cancelHref={LIST}
+      onSubmit={(values) => updateAction(id, { name: values.name, url: values.url, auth: values.auth })}
+      onDone={() => {
+        router.push(LIST);
+        router.refresh();
+      }}
+    />
+  );
+}

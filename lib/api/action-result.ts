@@ -1,0 +1,24 @@
+import { AppError } from "../errors";
+import { log } from "../log";
+
+export type FieldError = { path: string; message: string };
+export type ActionFailure = { ok: false; code: string; message: string; fields?: FieldError[]; details?: unknown };
+export type ActionResult<T extends object = object> = ({ ok: true } & T) | ActionFailure;
+
+/** Runs a server action body, turning AppErrors into a result the form can show. */
+export async function runAction<T extends object>(name: string, fn: () => Promise<T>): Promise<ActionResult<T>> {
+  try {
+    return { ok: true, ...(await fn()) };
+  } catch (err) {
+    if (err instanceof AppError) {
+      return {
+        ok: false,
+        code: err.code,
+        message: err.message,
+        ...(err.code === "VALIDATION_FAILED" ? { fields: err.details as FieldError[] } : { details: err.details }),
+      };
+    }
+    log().error({ err, action: name }, "server action failed");
+    return { ok: false, code: "INTERNAL", message: "Something went wrong on our side. It was logged; try again." };
+  }
+}

@@ -1,0 +1,154 @@
+// The REST API as an OpenAPI 3.1 document, served at /api/v1/openapi.json.
+
+const error = {
+  type: "object",
+  required: ["error"],
+  properties: {
+    error: {
+      type: "object",
+      required: ["code", "message"],
+      properties: { code: { type: "string", example: "VALIDATION_FAILED" }, message: { type: "string" }, details: {} },
+    },
+  },
+};
+
+const errorResponse = (description: string) => ({ description, content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } });
+const json = (schema: object, description = "OK") => ({ description, content: { "application/json": { schema } } });
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const idParam = { name: "id", in: "path", required: true, schema: { type: "string", format: "uuid" } };
+const common = { "401": errorResponse("Missing or unknown token"), "403": errorResponse("Token of a non-admin") };
+
+export const openApiDocument = {
+  openapi: "3.1.0",
+  info: {
+    title: "Tributary API",
+    version: "1",
+    description: "Manage event streaming connections. Every call needs `Authorization: Bearer <admin API token>`.",
+  },
+  servers: [{ url: "/api/v1" }],
+  security: [{ bearer: [] }],
+  components: {
+    securitySchemes: { bearer: { type: "http", scheme: "bearer" } },
+    schemas: {
+      Error: error,
+      ApiKey: {
+        type: "object",
+        required: ["key", "value", "add_to"],
+        properties: {
+          key: { type: "string", description: "Header name (RFC 9110 token) or query parameter name" },
+          value: { type: "string", description: "On PATCH, omit to keep the stored value of the same key" },
+          add_to: { enum: ["HEADER", "QUERY"] },
+        },
+      },
+      Auth: {
+        oneOf: [
+          { type: "object", required: ["type"], properties: { type: { const: "NONE" } } },
+          {
+            type: "object",
+            required: ["type", "keys"],
+            properties: { type: { const: "API_KEY" }, keys: { type: "array", minItems: 1, maxItems: 5, items: ref("ApiKey") } },
+          },
+          { type: "object", required: ["type"], properties: { type: { const: "HMAC" } } },
+        ],
+      },
+      ConnectionInput: {
+        type: "object",
+        required: ["name", "url", "auth"],
+        properties: { name: { type: "string", maxLength: 100 }, url: { type: "string", format: "uri" }, auth: ref("Auth") },
+      },
+      Connection: {
+        type: "object",
+        properties: {
+          id: { type: "string", format: "uuid" },
+          name: { type: "string" },
+          url: { type: "string" },
+          enabled: { type: "boolean" },
+          disabled_at: { type: ["string", "null"], format: "date-time" },
+          disabled_reason: { enum: ["MANUAL", "AUTO", null] },
+          auth: {
+            type: "object",
+            properties: {
+              type: { enum: ["NONE", "API_KEY", "HMAC"] },
+              keys: {
+                type: "array",
+                items: { type: "object", properties: { key: { type: "string" }, add_to: { enum: ["HEADER", "QUERY"] }, value_hint: { type: "string" } } },
+              },
+              hmac_secrets: {
+                type: "array",
+                items: { type: "object", properties: { id: { type: "string" }, created_at: { type: "string" }, hint: { type: "string" } } },
+              },
+            },
+          },
+          created_at: { type: "string", format: "date-time" },
+          updated_at: { type: "string", format: "date-time" },
+        },
+      },
+      TestResult: {
+        type: "object",
+        properties: {
+          ok: { type: "boolean" },
+          status: { type: ["integer", "null"] },
+          latency_ms: { type: "integer" },
+          error: { type: ["string", "null"] },
+          response_excerpt: { type: ["string", "null"] },
+        },
+      },
+    },
+  },
+  paths: {
+    "/connections": {
+      get: { summary: "List connections", responses: { "200": json({ type: "object", properties: { data: { type: "array", items: ref("Connection") } } }), ...common } },
+      post: {
+        summary: "Create a connection (sends the test event first)",
+        requestBody: { required: true, content: { "application/json": { schema: ref("ConnectionInput") } } },
+        responses: {
+          "201": json({ allOf: [ref("Connection"), { type: "object", properties: { hmac_secret: { type: "string", description: "Only when auth.type is HMAC; shown once" } } }] }, "Created"),
+          "400": errorResponse("Invalid body, or destination not allowed (DESTINATION_NOT_ALLOWED)"),
+          "409": errorResponse("CONNECTION_LIMIT_REACHED"),
+          "422": errorResponse("DESTINATION_TEST_FAILED: details carry status, latency_ms, error, response_excerpt"),
+          ...common,
+        },
+      },
+    },
+    "/connections/{id}": {
+      parameters: [idParam],
+      get: { summary: "Get a connection", responses: { "200": json(ref("Connection")), "404": errorResponse("Not found"), ...common } },
+      patch: {
+        summary: "Update name, url, auth or enabled (a new url or auth is tested first)",
+        requestBody: {
+          required: true,
+          content: {
+            "application/json": {
+              schema: { type: "object", properties: { name: { type: "string" }, url: { type: "string" }, auth: ref("Auth"), enabled: { type: "boolean" } } },
+            },
+          },
+        },
+        responses: { "200": json(ref("Connection")), "400": errorResponse("Invalid"), "404": errorResponse("Not found"), "422": errorResponse("Test failed"), ...common },
+      },
+      delete: { summary: "Delete a connection", responses: { "204": { description: "Deleted" }, "404": errorResponse("Not found"), ...common } },
+    },
+    "/connections/{id}/test": {
+      parameters: [idParam],
+      post: { summary: "Send the test event", responses: { "200": json(ref("TestResult")), "404": errorResponse("Not found"), ...common } },
+    },
+    "/connections/{id}/enable": {
+      parameters: [idParam],
+      post: { summary: "Enable (after 7+ days disabled, resumes from the latest events)", responses: { "200": json(ref("Connection")), ...common } },
+    },
+    "/connections/{id}/disable": {
+      parameters: [idParam],
+      post: { summary: "Disable (pauses streaming)", responses: { "200": json(ref("Connection")), ...common } },
+    },
+    "/connections/{id}/hmac-secrets": {
+      parameters: [idParam],
+      post: {
+        summary: "Add an HMAC secret (at most 2 active)",
+        responses: { "201": json({ type: "object", properties: { id: { type: "string" }, secret: { type: "string" } } }, "Created"), "409": errorResponse("Two secrets already"), ...common },
+      },
+    },
+    "/connections/{id}/hmac-secrets/{secretId}": {
+      parameters: [idParam, { name: "secretId", in: "path", required: true, schema: { type: "string", format: "uuid" } }],
+      delete: { summary: "Retire an HMAC secret (not the last one)", responses: { "204": { description: "Retired" }, "409": errorResponse("Last secret"), ...common } },
+    },
+  },
+} as const;
