@@ -1,0 +1,129 @@
+import { expect, type APIRequestContext, test } from "@playwright/test";
+import { startReceiver, type Receiver } from "../test/helpers/receiver";
+import { signIn } from "./fixtures/auth";
+
+// The REST API against the running app: same service as the UI, JSON errors with codes,
+// nothing changed by a bad request, never a secret in an answer.
+
+let receiver: Receiver;
+let token: string;
+
+test.beforeAll(async ({ browser }) => {
+  receiver = await startReceiver("/api-intake");
+  const page = await browser.newPage();
+  await signIn(page);
+  await page.goto("/settings/api-tokens");
+  await page.getByLabel("Token name").fill("REST suite");
+  await page.getByRole("button", { name: "Create token" }).click();
+  token = (await page.getByTestId("new-api-token").textContent())!.trim();
+  await page.close();
+});
+test.afterAll(async () => receiver.close());
+
+const auth = () => ({ Authorization: `Bearer ${token}` });
+
+async function count(request: APIRequestContext) {
+  const res = await request.get("/api/v1/connections", { headers: auth() });
+  expect(res.status()).toBe(200);
+  return ((await res.json()) as { data: unknown[] }).data.length;
+}
+
+test("bad bodies get a 4xx with a code and change nothing", async ({ request }) => {
+  const before = await count(request);
+  const cases: { body: string; contentType?: string; status: number; code: string }[] = [
+    { body: "{not json", status: 400, code: "INVALID_JSON" },
+    { body: JSON.stringify({ name: "x", url: "https://example.com", auth: { type: "BASIC" } }), status: 400, code: "VALIDATION_FAILED" },
+    { body: JSON.stringify({ name: "", url: receiver.url, auth: { type: "NONE" } }), status: 400, code: "VALIDATION_FAILED" },
+    { body: JSON.stringify({ name: "x", url: "ftp://example.com/x", auth: { type: "NONE" } }), status: 400, code: "VALIDATION_FAILED" },
+    {
+      body: JSON.stringify({ name: "x", url: receiver.url, auth: { type: "API_KEY", keys: [{ key: "Bad Header", value: "v", add_to: "HEADER" }] } }),
+      status: 400,
+      code: "VALIDATION_FAILED",
+    },
+    { body: JSON.stringify({ name: "x", url: receiver.url, auth: { type: "NONE" } }), contentType: "text/plain", status: 415, code: "UNSUPPORTED_MEDIA_TYPE" },
+  ];
+  for (const c of cases) {
+    const res = await request.post("/api/v1/connections", {
+      headers: { ...auth(), "content-type": c.contentType ?? "application/json" },
+      data: Buffer.from(c.body),
+    });
+    expect(res.status(), c.body).toBe(c.status);
+    const body = await res.json();
+    expect(body.error.code, c.body).toBe(c.code);
+    expect(typeof body.error.message).toBe("string");
+  }
+  expect(await count(request)).toBe(before);
+});
+
+test("create, read, test, disable, enable and delete through the API; secrets appear only once", async ({ request }) => {
+  // Make room: the UI suite may have filled the organization to its limit.
+  const list = (await (await request.get("/api/v1/connections", { headers: auth() })).json()) as { data: { id: string }[] };
+  for (const c of list.data.slice(2)) {
+    expect((await request.delete(`/api/v1/connections/${c.id}`, { headers: auth() })).status()).toBe(204);
+  }
+
+  const privateDest = await request.post("/api/v1/connections", {
+    headers: auth(),
+    data: { name: "Metadata", url: "http://169.254.169.254/latest", auth: { type: "NONE" } },
+  });
+  expect(privateDest.status()).toBe(400);
+  expect((await privateDest.json()).error.code).toBe("DESTINATION_NOT_ALLOWED");
+
+  receiver.respondWith({ status: 502, body: "bad gateway" });
+  const failing = await request.post("/api/v1/connections", { headers: auth(), data: { name: "Down", url: receiver.url, auth: { type: "HMAC" } } });
+  expect(failing.status()).toBe(422);
+  expect((await failing.json()).error).toMatchObject({ code: "DESTINATION_TEST_FAILED", details: { ok: false, status: 502 } });
+  receiver.respondWith({ status: 202 });
+
+  const created = await request.post("/api/v1/connections", { headers: auth(), data: { name: "API made", url: receiver.url, auth: { type: "HMAC" } } });
+  expect(created.status()).toBe(201);
+  const connection = await created.json();
+  expect(connection.hmac_secret).toMatch(/^[A-Za-z0-9_-]{43,}$/);
+  expect(receiver.verifies(receiver.requests.at(-1)!, connection.hmac_secret)).toBe(true);
+  expect(connection.auth.hmac_secrets).toHaveLength(1);
+
+  const fetched = await request.get(`/api/v1/connections/${connection.id}`, { headers: auth() });
+  expect(JSON.stringify(await fetched.json())).not.toContain(connection.hmac_secret);
+
+  for (let n = await count(request); n < 3; n++) {
+    const filler = await request.post("/api/v1/connections", { headers: auth(), data: { name: `Filler ${n}`, url: receiver.url, auth: { type: "NONE" } } });
+    expect(filler.status()).toBe(201);
+  }
+  const fourth = await request.post("/api/v1/connections", { headers: auth(), data: { name: "One too many", url: receiver.url, auth: { type: "NONE" } } });
+  expect(fourth.status()).toBe(409);
+  expect((await fourth.json()).error.code).toBe("CONNECTION_LIMIT_REACHED");
+
+  const tested = await request.post(`/api/v1/connections/${connection.id}/test`, { headers: auth() });
+  expect(await tested.json()).toMatchObject({ ok: true, status: 202, error: null });
+
+  const disabled = await (await request.post(`/api/v1/connections/${connection.id}/disable`, { headers: auth() })).json();
+  expect(disabled).toMatchObject({ enabled: false, disabled_reason: "MANUAL" });
+  const enabled = await (await request.post(`/api/v1/connections/${connection.id}/enable`, { headers: auth() })).json();
+  expect(enabled).toMatchObject({ enabled: true, disabled_reason: null });
+
+  const added = await request.post(`/api/v1/connections/${connection.id}/hmac-secrets`, { headers: auth() });
+  expect(added.status()).toBe(201);
+  const secret = await added.json();
+  const third = await request.post(`/api/v1/connections/${connection.id}/hmac-secrets`, { headers: auth() });
+  expect(third.status()).toBe(409);
+  expect((await request.delete(`/api/v1/connections/${connection.id}/hmac-secrets/${secret.id}`, { headers: auth() })).status()).toBe(204);
+  const last = connection.auth.hmac_secrets[0].id;
+  const lastOne = await request.delete(`/api/v1/connections/${connection.id}/hmac-secrets/${last}`, { headers: auth() });
+  expect(lastOne.status()).toBe(409);
+
+  const renamed = await request.patch(`/api/v1/connections/${connection.id}`, { headers: auth(), data: { name: "API renamed" } });
+  expect((await renamed.json()).name).toBe("API renamed");
+
+  expect((await request.delete(`/api/v1/connections/${connection.id}`, { headers: auth() })).status()).toBe(204);
+  const gone = await request.get(`/api/v1/connections/${connection.id}`, { headers: auth() });
+  expect(gone.status()).toBe(404);
+  expect((await gone.json()).error.code).toBe("NOT_FOUND");
+});
+
+test("the OpenAPI document describes the connection routes", async ({ request }) => {
+  const doc = await (await request.get("/api/v1/openapi.json")).json();
+  expect(doc.openapi).toBe("3.1.0");
+  expect(Object.keys(doc.paths)).toEqual(
+    expect.arrayContaining(["/connections", "/connections/{id}", "/connections/{id}/test", "/connections/{id}/hmac-secrets/{secretId}"]),
+  );
+});
