@@ -44,6 +44,13 @@ const schema = z
     LOGIN_MAX_ATTEMPTS_PER_EMAIL: intFrom(10, 1, 100000),
     LOGIN_MAX_ATTEMPTS_PER_IP: intFrom(50, 1, 100000),
     LOGIN_RATE_WINDOW_SECONDS: intFrom(900, 1, 86400),
+    STREAM_MAX_IN_FLIGHT: intFrom(8, 1, 256),
+    STREAM_BATCH_SIZE: intFrom(500, 1, 10000),
+    DELIVERY_CONNECT_TIMEOUT_MS: intFrom(5000, 100, 120000),
+    DELIVERY_TIMEOUT_MS: intFrom(10000, 100, 300000),
+    RETRY_BASE_DELAY_MS: intFrom(1000, 1, 3600000),
+    RETRY_MAX_DELAY_MS: intFrom(300000, 1, 86400000),
+    RETRY_HORIZON_SECONDS: intFrom(86400, 1, 30 * 86400),
   })
   .superRefine((env, ctx) => {
     if (Boolean(env.BOOTSTRAP_ADMIN_EMAIL) !== Boolean(env.BOOTSTRAP_ADMIN_PASSWORD)) {
@@ -79,6 +86,17 @@ export type Config = Readonly<{
   maxConnectionsPerOrg: number;
   logLevel: string;
   login: Readonly<{ maxAttemptsPerEmail: number; maxAttemptsPerIp: number; windowSeconds: number }>;
+  delivery: Readonly<{
+    /** Requests in flight per connection; 1 delivers in strict order. */
+    maxInFlight: number;
+    batchSize: number;
+    connectTimeoutMs: number;
+    timeoutMs: number;
+    retryBaseDelayMs: number;
+    retryMaxDelayMs: number;
+    /** After this long retrying, an event is given up: listed as failed and redeliverable. */
+    retryHorizonMs: number;
+  }>;
 }>;
 
 export class ConfigError extends Error {}
@@ -117,6 +135,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxAttemptsPerEmail: e.LOGIN_MAX_ATTEMPTS_PER_EMAIL,
       maxAttemptsPerIp: e.LOGIN_MAX_ATTEMPTS_PER_IP,
       windowSeconds: e.LOGIN_RATE_WINDOW_SECONDS,
+    }),
+    delivery: Object.freeze({
+      maxInFlight: e.STREAM_MAX_IN_FLIGHT,
+      batchSize: e.STREAM_BATCH_SIZE,
+      connectTimeoutMs: e.DELIVERY_CONNECT_TIMEOUT_MS,
+      timeoutMs: e.DELIVERY_TIMEOUT_MS,
+      retryBaseDelayMs: e.RETRY_BASE_DELAY_MS,
+      retryMaxDelayMs: e.RETRY_MAX_DELAY_MS,
+      retryHorizonMs: e.RETRY_HORIZON_SECONDS * 1000,
     }),
   });
 }

@@ -1,7 +1,13 @@
 import PgBoss from "pg-boss";
 import { purgeExpiredRateLimits } from "../lib/auth/rate-limit";
 import { getConfig } from "../lib/config";
+import { secretBox } from "../lib/crypto/secret-box";
 import { databaseUrl, db } from "../lib/db/client";
+import { createPool } from "../lib/db/pool";
+import { createHttpClient } from "../lib/delivery/http-client";
+import { MetricsCollector } from "../lib/delivery/metrics";
+import { parseAllowList } from "../lib/delivery/outbound-guard";
+import { StreamManager } from "../lib/delivery/stream-manager";
 import { HEARTBEAT_INTERVAL_MS } from "../lib/health";
 import { createLogger } from "../lib/log";
 import { beat, forget, newWorkerId, purgeOldHeartbeats } from "../lib/worker-heartbeat";
@@ -13,8 +19,9 @@ async function main() {
   const logger = createLogger("worker");
   const workerId = newWorkerId();
   const startedAt = new Date();
+  const url = databaseUrl();
 
-  const boss = new PgBoss({ connectionString: databaseUrl(), application_name: "tributary-worker" });
+  const boss = new PgBoss({ connectionString: url, application_name: "tributary-worker" });
   boss.on("error", (err) => logger.error({ err }, "pg-boss error"));
   await boss.start();
 
@@ -25,6 +32,19 @@ async function main() {
     const beats = await purgeOldHeartbeats(db());
     logger.info({ rateLimitRows: limits, heartbeats: beats.count }, "maintenance done");
   });
+
+  const allow = parseAllowList(config.outboundAllowCidrs);
+  const pool = createPool(url, 10);
+  const metrics = new MetricsCollector();
+  const http = createHttpClient({
+    allow,
+    connectTimeoutMs: config.delivery.connectTimeoutMs,
+    responseTimeoutMs: config.delivery.timeoutMs,
+    connectionsPerOrigin: config.delivery.maxInFlight,
+  });
+  const streams = new StreamManager({ pool, http, box: secretBox(config), delivery: config.delivery, metrics, logger, databaseUrl: url });
+  await streams.start();
+  const flushTimer = setInterval(() => metrics.flush(pool).catch((err) => logger.error({ err }, "metrics flush failed")), 1_000);
 
   await beat(db(), workerId, startedAt);
   const timer = setInterval(() => {
@@ -38,8 +58,13 @@ async function main() {
     stopping = true;
     logger.info({ signal }, "worker stopping");
     clearInterval(timer);
+    await streams.stop().catch((err) => logger.error({ err }, "stopping streamers failed"));
+    clearInterval(flushTimer);
+    await metrics.flush(pool).catch(() => undefined);
+    await http.close().catch(() => undefined);
     await boss.stop({ graceful: true, wait: true, timeout: 10_000 }).catch((err) => logger.error({ err }, "pg-boss stop failed"));
     await forget(db(), workerId).catch(() => undefined);
+    await pool.end().catch(() => undefined);
     await db().$disconnect();
     logger.info("worker stopped");
     process.exit(0);

@@ -17,7 +17,7 @@ export function serviceDeps(): ServiceDeps {
       config,
       box: secretBox(config),
       allow,
-      http: createHttpClient({ allow, connectTimeoutMs: 5_000, responseTimeoutMs: 10_000 }),
+      http: createHttpClient({ allow, connectTimeoutMs: config.delivery.connectTimeoutMs, responseTimeoutMs: config.delivery.timeoutMs }),
     };
   }
   return holder.__tributaryServiceDeps;

@@ -1,9 +1,9 @@
-import { STATUS_CODES } from "node:http";
 import { buildDeliveryRequest, type DeliveryTarget } from "../delivery/delivery-request";
 import type { DeliveryHttpClient, SendResult } from "../delivery/http-client";
 import { type Actor, wireEvent, type WireEvent } from "../events/envelope";
 import { EVENT_TYPES, TEST_MESSAGE } from "../events/event-types";
-import { redactSecrets } from "./secrets";
+import { redactSecrets } from "../crypto/redact-secrets";
+import { describeResult } from "../delivery/describe-result";
 
 export type TestOutcome = {
   ok: boolean;
@@ -25,14 +25,6 @@ export function targetSecrets(target: DeliveryTarget): string[] {
   if (target.auth.type === "API_KEY") return target.auth.keys.map((k) => k.value);
   if (target.auth.type === "HMAC") return [...target.auth.secrets];
   return [];
-}
-
-/** One sentence an admin can act on. */
-export function describeResult(r: SendResult): string | null {
-  if (r.ok) return null;
-  if (r.error) return r.error.message;
-  const reason = r.status !== null ? STATUS_CODES[r.status] : undefined;
-  return `The destination answered ${r.status}${reason ? ` ${reason}` : ""}; only a 2xx answer counts as success.`;
 }
 
 /** Sends the seed's test message through the same request building and HTTP client as streaming. */

@@ -7,6 +7,7 @@ import type { DeliveryTarget } from "../delivery/delivery-request";
 import type { DeliveryHttpClient } from "../delivery/http-client";
 import { type AllowList, checkDestination } from "../delivery/outbound-guard";
 import { resumeCursor } from "../delivery/resume-cursor";
+import { CONNECTIONS_CHANNEL } from "../delivery/stream-manager";
 import { type Actor, wireEvent } from "../events/envelope";
 import { EVENT_TYPES } from "../events/event-types";
 import { publishEvent } from "../events/publish";
@@ -110,6 +111,17 @@ function auditData(row: { id: string; name: string; url: string; authType: strin
   return { connection_id: row.id, connection_name: row.name, url_host: urlHost(row.url), auth_type: row.authType, ...extra };
 }
 
+/** Tells streamers (in any worker) that this connection changed; delivered when the transaction commits. */
+async function notifyChanged(tx: Tx, connectionId: string) {
+  await tx.$executeRaw`SELECT pg_notify(${CONNECTIONS_CHANNEL}, ${connectionId})`;
+}
+
+/** Secrets live in their own table: bump the connection so polling workers notice too. */
+async function secretsChanged(tx: Tx, connectionId: string) {
+  await tx.connection.update({ where: { id: connectionId }, data: { updatedAt: new Date() } });
+  await notifyChanged(tx, connectionId);
+}
+
 function audit(tx: Tx, principal: Principal, eventType: string, data: Record<string, unknown>, transactionId: string) {
   return publishEvent(tx, principal.organizationId, wireEvent({ eventType, actor: actorOf(principal), data, transactionId }));
 }
@@ -188,6 +200,7 @@ export async function createConnection(deps: ServiceDeps, principal: Principal, 
       },
     });
     await audit(tx, principal, EVENT_TYPES.connectionCreated, auditData(row), event.transaction_id);
+    await notifyChanged(tx, row.id);
     return row.id;
   });
   return { connection: await getConnection(deps, principal.organizationId, id), hmacSecret, test: outcome };
@@ -250,6 +263,7 @@ export async function updateConnection(deps: ServiceDeps, principal: Principal, 
         await tx.hmacSecret.create({ data: { connectionId: row.id, secretEncrypted: deps.box.seal(hmacSecret), hint: secretHint(hmacSecret) } });
       }
     }
+    if (changed.length) await notifyChanged(tx, row.id);
     if (changed.length) {
       await audit(tx, principal, EVENT_TYPES.connectionUpdated, auditData({ ...row, name: input.name ?? row.name, url: next.url, authType: next.auth.type }, { changed }), transactionId);
     }
@@ -291,6 +305,7 @@ export async function setEnabled(deps: ServiceDeps, principal: Principal, id: st
       await tx.connection.update({ where: { id }, data: { enabled: false, disabledAt: now, disabledReason: "MANUAL", disabledById: principal.user.id } });
       await audit(tx, principal, EVENT_TYPES.connectionDisabled, auditData(row, { reason: "MANUAL" }), crypto.randomUUID());
     }
+    await notifyChanged(tx, id);
   });
   return getConnection(deps, principal.organizationId, id);
 }
@@ -300,6 +315,7 @@ export async function deleteConnection(deps: ServiceDeps, principal: Principal, 
     const row = await findRow(tx, principal.organizationId, id);
     await tx.connection.delete({ where: { id: row.id } });
     await audit(tx, principal, EVENT_TYPES.connectionDeleted, auditData(row), crypto.randomUUID());
+    await notifyChanged(tx, row.id);
   });
 }
 
@@ -331,6 +347,7 @@ export async function addHmacSecret(deps: ServiceDeps, principal: Principal, id:
     }
     const created = await tx.hmacSecret.create({ data: { connectionId: row.id, secretEncrypted: deps.box.seal(secret), hint: secretHint(secret) } });
     await audit(tx, principal, EVENT_TYPES.hmacSecretAdded, auditData(row, { secret_id: created.id }), crypto.randomUUID());
+    await secretsChanged(tx, row.id);
     return { id: created.id, secret, created_at: created.createdAt.toISOString() };
   });
 }
@@ -345,5 +362,6 @@ export async function retireHmacSecret(deps: ServiceDeps, principal: Principal, 
     }
     await tx.hmacSecret.delete({ where: { id: secretId } });
     await audit(tx, principal, EVENT_TYPES.hmacSecretRetired, auditData(row, { secret_id: secretId }), crypto.randomUUID());
+    await secretsChanged(tx, row.id);
   });
 }

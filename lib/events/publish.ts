@@ -1,8 +1,14 @@
+import type pg from "pg";
 import type { Tx } from "../db/client";
 import type { WireEvent } from "./envelope";
 
 // Streamers LISTEN on this channel; the payload is the organization id.
 export const EVENTS_CHANNEL = "tributary_events";
+
+// Event writers of one organization take this transaction lock before drawing sequence numbers, so
+// an organization's events commit in sequence order and a streamer's cursor can never pass an
+// event that is still being written.
+const ORG_WRITE_LOCK = 7270;
 
 /**
  * Appends one event to the organization's log inside the caller's transaction, so the event
@@ -10,14 +16,47 @@ export const EVENTS_CHANNEL = "tributary_events";
  * Returns the event's sequence number, or null when it was already stored.
  */
 export async function publishEvent(tx: Tx, organizationId: string, e: WireEvent): Promise<bigint | null> {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${ORG_WRITE_LOCK}::int, hashtext(${organizationId}))`;
   const rows = await tx.$queryRaw<{ seq: bigint }[]>`
     INSERT INTO events (id, organization_id, transaction_id, event_type, severity, timestamp,
                         actor_email, actor_ip_address, actor_name, actor_user_id, actor_user_agent, data)
     VALUES (${e.id}::uuid, ${organizationId}::uuid, ${e.transaction_id}::uuid, ${e.event_type}, ${e.severity}::"Severity",
             ${e.timestamp}::timestamptz, ${e.actor_email}, ${e.actor_ip_address}, ${e.actor_name}, ${e.actor_user_id},
-            ${e.actor_user_agent}, ${JSON.stringify(e.data)}::jsonb)
+            ${e.actor_user_agent}, ${JSON.stringify(e.data)}::json)
     ON CONFLICT (organization_id, id) DO NOTHING
     RETURNING seq`;
   await tx.$executeRaw`SELECT pg_notify(${EVENTS_CHANNEL}, ${organizationId})`;
   return rows[0]?.seq ?? null;
+}
+
+/**
+ * Appends many events in one multi-row insert and one transaction (all or nothing); ids already
+ * stored are skipped. Returns how many rows were new.
+ */
+export async function publishEvents(pool: pg.Pool, organizationId: string, events: readonly WireEvent[]): Promise<number> {
+  if (events.length === 0) return 0;
+  const rows = JSON.stringify(events.map((e) => ({ ...e, data: JSON.stringify(e.data) })));
+  const client = await pool.connect();
+  try {
+    await client.query("BEGIN");
+    await client.query("SELECT pg_advisory_xact_lock($1::int, hashtext($2))", [ORG_WRITE_LOCK, organizationId]);
+    const result = await client.query(
+      `INSERT INTO events (id, organization_id, transaction_id, event_type, severity, timestamp,
+                           actor_email, actor_ip_address, actor_name, actor_user_id, actor_user_agent, data)
+       SELECT x.id, $1::uuid, x.transaction_id, x.event_type, x.severity::"Severity", x.timestamp,
+              x.actor_email, x.actor_ip_address, x.actor_name, x.actor_user_id, x.actor_user_agent, x.data::json
+       FROM json_to_recordset($2::json) AS x(id uuid, transaction_id uuid, event_type text, severity text, timestamp timestamptz,
+            actor_email text, actor_ip_address text, actor_name text, actor_user_id text, actor_user_agent text, data text)
+       ON CONFLICT (organization_id, id) DO NOTHING`,
+      [organizationId, rows],
+    );
+    await client.query("SELECT pg_notify($1, $2)", [EVENTS_CHANNEL, organizationId]);
+    await client.query("COMMIT");
+    return result.rowCount ?? 0;
+  } catch (err) {
+    await client.query("ROLLBACK").catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
 }

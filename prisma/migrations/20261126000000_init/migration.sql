@@ -105,7 +105,7 @@ CREATE TABLE "events" (
     "actor_name" TEXT,
     "actor_user_id" TEXT,
     "actor_user_agent" TEXT,
-    "data" JSONB NOT NULL DEFAULT '{}',
+    "data" JSON NOT NULL DEFAULT '{}',
     "created_at" TIMESTAMPTZ(6) NOT NULL DEFAULT CURRENT_TIMESTAMP,
     CONSTRAINT "events_pkey" PRIMARY KEY ("seq")
 );

@@ -1,0 +1,40 @@
+import type pg from "pg";
+
+export type FailedAttempt = {
+  organizationId: string;
+  connectionId: string;
+  eventSeq: bigint;
+  eventId: string;
+  eventType: string;
+  attempt: number;
+  attemptedAt: Date;
+  statusCode: number | null;
+  error: string | null;
+  responseExcerpt: string | null;
+  latencyMs: number;
+  outcome: "RETRYING" | "GIVEN_UP" | "REJECTED";
+};
+
+/** Records one failed attempt for the 30-day list. */
+export async function recordFailedAttempt(pool: pg.Pool, f: FailedAttempt): Promise<void> {
+  await pool.query(
+    `INSERT INTO delivery_failures (organization_id, connection_id, event_seq, event_id, event_type, attempt, attempted_at,
+                                    status_code, error, response_excerpt, latency_ms, outcome)
+     SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::"FailureOutcome"
+     WHERE EXISTS (SELECT 1 FROM connections WHERE id = $2)`,
+    [f.organizationId, f.connectionId, f.eventSeq.toString(), f.eventId, f.eventType, f.attempt, f.attemptedAt, f.statusCode, f.error, f.responseExcerpt, f.latencyMs, f.outcome],
+  );
+}
+
+/** Updates the outcome of an event's earlier attempts that were still retrying. */
+export async function settleRetryingAttempts(
+  pool: pg.Pool,
+  connectionId: string,
+  eventSeq: bigint,
+  outcome: "DELIVERED_LATER" | "GIVEN_UP",
+): Promise<void> {
+  await pool.query(
+    `UPDATE delivery_failures SET outcome = $3::"FailureOutcome" WHERE connection_id = $1 AND event_seq = $2 AND outcome = 'RETRYING'`,
+    [connectionId, eventSeq.toString(), outcome],
+  );
+}
