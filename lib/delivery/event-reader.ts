@@ -4,14 +4,14 @@ import type { WireEvent } from "../events/envelope";
 export type StoredEvent = { seq: bigint; event: WireEvent; body: string; createdAt: number };
 
 const SELECT = `
-  SELECT seq::text, id, transaction_id, event_type, severity::text,
+  SELECT seq::text AS seq_text, id, transaction_id, event_type, severity::text,
          to_char(timestamp AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS ts,
          actor_email, actor_ip_address, actor_name, actor_user_id, actor_user_agent, data,
          (extract(epoch from created_at) * 1000)::float8 AS created_ms
   FROM events`;
 
 type Row = {
-  seq: string;
+  seq_text: string;
   id: string;
   transaction_id: string;
   event_type: string;
@@ -46,12 +46,12 @@ function toStored(r: Row): StoredEvent {
     actor_user_agent: r.actor_user_agent,
     data: r.data ?? {},
   };
-  return { seq: BigInt(r.seq), event, body: JSON.stringify(event), createdAt: r.created_ms };
+  return { seq: BigInt(r.seq_text), event, body: JSON.stringify(event), createdAt: r.created_ms };
 }
 
 /** The organization's next events after `afterSeq`, in order. */
 export async function readEventsAfter(pool: pg.Pool, organizationId: string, afterSeq: bigint, limit: number): Promise<StoredEvent[]> {
-  const { rows } = await pool.query<Row>(`${SELECT} WHERE organization_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`, [
+  const { rows } = await pool.query<Row>(`${SELECT} WHERE organization_id = $1 AND seq > $2 ORDER BY events.seq LIMIT $3`, [
     organizationId,
     afterSeq.toString(),
     limit,
@@ -61,7 +61,7 @@ export async function readEventsAfter(pool: pg.Pool, organizationId: string, aft
 
 export async function readEventsBySeq(pool: pg.Pool, organizationId: string, seqs: readonly bigint[]): Promise<StoredEvent[]> {
   if (seqs.length === 0) return [];
-  const { rows } = await pool.query<Row>(`${SELECT} WHERE organization_id = $1 AND seq = ANY($2::bigint[]) ORDER BY seq`, [
+  const { rows } = await pool.query<Row>(`${SELECT} WHERE organization_id = $1 AND seq = ANY($2::bigint[]) ORDER BY events.seq`, [
     organizationId,
     seqs.map(String),
   ]);

@@ -35,7 +35,10 @@ export class StreamManager {
   async start(): Promise<void> {
     await this.connect();
     this.timer = setInterval(() => this.reconcileSoon(), this.options.pollMs ?? 500);
-    await this.reconcile();
+    // Reconciles never overlap: advisory locks are re-entrant within a session, so two concurrent
+    // passes could both "win" the same connection.
+    this.reconcileSoon();
+    await this.reconciling;
   }
 
   /** Connection ids this worker streams now. */

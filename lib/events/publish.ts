@@ -43,10 +43,11 @@ export async function publishEvents(pool: pg.Pool, organizationId: string, event
     const result = await client.query(
       `INSERT INTO events (id, organization_id, transaction_id, event_type, severity, timestamp,
                            actor_email, actor_ip_address, actor_name, actor_user_id, actor_user_agent, data)
-       SELECT x.id, $1::uuid, x.transaction_id, x.event_type, x.severity::"Severity", x.timestamp,
-              x.actor_email, x.actor_ip_address, x.actor_name, x.actor_user_id, x.actor_user_agent, x.data::json
-       FROM json_to_recordset($2::json) AS x(id uuid, transaction_id uuid, event_type text, severity text, timestamp timestamptz,
-            actor_email text, actor_ip_address text, actor_name text, actor_user_id text, actor_user_agent text, data text)
+       SELECT (e->>'id')::uuid, $1::uuid, (e->>'transaction_id')::uuid, e->>'event_type', (e->>'severity')::"Severity",
+              (e->>'timestamp')::timestamptz, e->>'actor_email', e->>'actor_ip_address', e->>'actor_name', e->>'actor_user_id',
+              e->>'actor_user_agent', (e->>'data')::json
+       FROM json_array_elements($2::json) WITH ORDINALITY AS j(e, ord)
+       ORDER BY j.ord
        ON CONFLICT (organization_id, id) DO NOTHING`,
       [organizationId, rows],
     );
