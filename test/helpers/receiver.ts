@@ -22,6 +22,8 @@ export type Receiver = {
   url: string;
   port: number;
   requests: ReceivedRequest[];
+  /** The most requests this receiver was answering at the same moment. */
+  readonly maxConcurrent: number;
   /** Answer every following request this way (default 200). */
   respondWith: (reply: Reply | ((req: ReceivedRequest) => Reply)) => void;
   /** True when the request's X-Opal-Signature carries a valid signature for this secret. */
@@ -33,7 +35,12 @@ export type Receiver = {
 export async function startReceiver(path = "/intake"): Promise<Receiver> {
   const requests: ReceivedRequest[] = [];
   let reply: Reply | ((req: ReceivedRequest) => Reply) = { status: 200, body: '{"ok":true}' };
+  let active = 0;
+  let maxConcurrent = 0;
   const server = http.createServer((req, res) => {
+    active++;
+    maxConcurrent = Math.max(maxConcurrent, active);
+    res.on("close", () => active--);
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
@@ -70,6 +77,9 @@ export async function startReceiver(path = "/intake"): Promise<Receiver> {
     url: `http://127.0.0.1:${port}${path}`,
     port,
     requests,
+    get maxConcurrent() {
+      return maxConcurrent;
+    },
     respondWith: (r) => {
       reply = r;
     },
