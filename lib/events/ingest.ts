@@ -5,7 +5,20 @@ import { eventTypeSchema, SEVERITIES, wireEvent, type WireEvent } from "./envelo
 export const MAX_BATCH = 1000;
 export const MAX_BODY_BYTES = 5 * 1024 * 1024;
 
-const optionalText = (max: number) => z.string().max(max, `at most ${max} characters`).nullable().optional();
+// PostgreSQL text cannot hold NUL or an unpaired surrogate, and its timestamps have no year 0: caught
+// here so the publisher gets a 400 naming the item instead of a 500 for the whole batch.
+const UNSTORABLE_TEXT = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const optionalText = (max: number) =>
+  z
+    .string()
+    .max(max, `at most ${max} characters`)
+    .refine((v) => !UNSTORABLE_TEXT.test(v), "must be valid Unicode text without NUL (\\u0000) characters")
+    .nullable()
+    .optional();
+const storableYear = (v: string) => {
+  const year = new Date(v).getUTCFullYear();
+  return Number.isNaN(year) || (year >= 1 && year <= 9999);
+};
 
 /** One event as the host product publishes it (the seed's payload; most fields optional). */
 export const ingestEventSchema = z
@@ -14,7 +27,10 @@ export const ingestEventSchema = z
     transaction_id: z.uuid("transaction_id must be a UUID").optional(),
     event_type: eventTypeSchema,
     severity: z.enum(SEVERITIES, { error: "severity must be INFO, WARNING or ALERT" }).default("INFO"),
-    timestamp: z.iso.datetime({ offset: true, error: "timestamp must be an RFC 3339 date-time, e.g. 2024-10-22T18:20:31.622Z" }).optional(),
+    timestamp: z.iso
+      .datetime({ offset: true, error: "timestamp must be an RFC 3339 date-time, e.g. 2024-10-22T18:20:31.622Z" })
+      .refine(storableYear, "timestamp must fall between the years 0001 and 9999 in UTC")
+      .optional(),
     actor_email: optionalText(320),
     actor_ip_address: optionalText(64),
     actor_name: optionalText(256),

@@ -1,0 +1,306 @@
+import { type ChildProcess, fork, spawn } from "node:child_process";
+import crypto from "node:crypto";
+import fs from "node:fs";
+import { createRequire } from "node:module";
+import os from "node:os";
+import path from "node:path";
+import { request } from "undici";
+import { createFirstAdmin } from "../lib/auth/accounts";
+import { createApiToken } from "../lib/auth/api-tokens";
+import { loadConfig } from "../lib/config";
+import { createConnection, type Principal, type ServiceDeps, setEnabled } from "../lib/connections/service";
+import { createSecretBox } from "../lib/crypto/secret-box";
+import { createDb } from "../lib/db/client";
+import { startEmbeddedPostgres } from "../lib/db/embedded-postgres";
+import { migrate } from "../lib/db/migrate";
+import { createPool } from "../lib/db/pool";
+import { createHttpClient } from "../lib/delivery/http-client";
+import { parseAllowList } from "../lib/delivery/outbound-guard";
+import { wireEvent, type WireEvent } from "../lib/events/envelope";
+import { publishEvents } from "../lib/events/publish";
+import { buildIfNeeded } from "../scripts/build-if-needed";
+import { freePort } from "../test/helpers/ports";
+
+// `npm run bench`: real PostgreSQL (embedded), the real worker and web processes, and loopback
+// receivers in processes of their own. Prints a table and one JSON line. Targets are from the
+// streamer issue; a miss is reported, not hidden.
+
+const require = createRequire(import.meta.url);
+const now = () => performance.timeOrigin + performance.now();
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const log = (msg: string) => console.error(`[bench] ${msg}`);
+
+type Stats = { count: number; firstAt: number; lastAt: number; arrivals: Record<string, number> };
+
+class ReceiverProcess {
+  private constructor(
+    readonly child: ChildProcess,
+    readonly port: number,
+  ) {}
+  static async start(): Promise<ReceiverProcess> {
+    const child = fork(path.resolve("bench/receiver-process.ts"), [], { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    const port = await new Promise<number>((resolve) => child.once("message", (m: { port: number }) => resolve(m.port)));
+    return new ReceiverProcess(child, port);
+  }
+  get url() {
+    return `http://127.0.0.1:${this.port}/intake`;
+  }
+  private ask<T>(msg: object): Promise<T> {
+    return new Promise((resolve) => {
+      this.child.once("message", (m: T) => resolve(m));
+      this.child.send(msg);
+    });
+  }
+  stats() {
+    return this.ask<Stats>({ cmd: "stats" });
+  }
+  reset(track = false) {
+    return this.ask({ cmd: "reset", track });
+  }
+  mode(mode: "ok" | "timeout") {
+    return this.ask({ cmd: "mode", mode });
+  }
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+function rssMb(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? Number(m[1]) / 1024 : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`bench: timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+function events(n: number, type = "BENCH_EVENT"): WireEvent[] {
+  return Array.from({ length: n }, (_, i) =>
+    wireEvent({
+      eventType: type,
+      actor: { email: `user${i % 50}@example.com`, name: "Bench User", userId: crypto.randomUUID(), ipAddress: "198.51.100.7", userAgent: "bench/1.0" },
+      data: { resource: "repository", action: "access_granted", index: i },
+    }),
+  );
+}
+
+async function main() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tributary-bench-"));
+  fs.chmodSync(dir, 0o755);
+  const children: ChildProcess[] = [];
+  log("starting embedded PostgreSQL");
+  const database = await startEmbeddedPostgres({ dataDir: dir, port: await freePort(), database: "tributary_bench" });
+  const stopAll = async () => {
+    for (const c of children) if (c.exitCode === null) c.kill("SIGTERM");
+    await sleep(1_500);
+    for (const c of children) if (c.exitCode === null) c.kill("SIGKILL");
+    await database.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await migrate(database.url);
+    const encryptionKey = crypto.randomBytes(32).toString("base64");
+    const env: Record<string, string> = { OUTBOUND_ALLOW_CIDRS: "127.0.0.0/8", ENCRYPTION_KEY: encryptionKey, DATA_DIR: dir, LOG_LEVEL: "warn", NODE_ENV: "production" };
+    const config = loadConfig(env);
+    const prisma = createDb(database.url, 4);
+    const pool = createPool(database.url, 6);
+    const allow = parseAllowList(config.outboundAllowCidrs);
+    const deps: ServiceDeps = { db: prisma, config, http: createHttpClient({ allow }), box: createSecretBox(Buffer.from(encryptionKey, "base64")), allow };
+
+    const admin = await createFirstAdmin(prisma, {
+      organizationName: "Bench",
+      name: "Bench Admin",
+      email: "bench@example.com",
+      password: "bench password 123",
+      confirmPassword: "bench password 123",
+    });
+    const newOrg = async (name: string): Promise<Principal> => {
+      const org = await prisma.organization.create({ data: { name } });
+      const user = await prisma.user.create({
+        data: { organizationId: org.id, email: `admin@${name.toLowerCase()}.example`, name: "Admin", role: "ADMIN", passwordHash: "x" },
+      });
+      return { organizationId: org.id, user: { id: user.id, email: user.email, name: user.name }, ipAddress: "127.0.0.1", userAgent: "bench" };
+    };
+    const main: Principal = { organizationId: admin.organizationId, user: { id: admin.userId, email: admin.email, name: "Bench Admin" }, ipAddress: "127.0.0.1", userAgent: "bench" };
+
+    const receivers = await Promise.all([ReceiverProcess.start(), ReceiverProcess.start(), ReceiverProcess.start()]);
+    children.push(...receivers.map((r) => r.child));
+
+    log("starting the worker");
+    const worker: ChildProcess = spawn(process.execPath, ["--import", "tsx", "workers/index.ts"], {
+      env: { ...process.env, ...env, DATABASE_URL: database.url, DATA_DIR: path.join(dir, "worker"), DELIVERY_TIMEOUT_MS: "2000" },
+      stdio: ["ignore", "inherit", "inherit"],
+    });
+    children.push(worker);
+    await waitFor(async () => (await prisma.workerHeartbeat.count()) > 0, 60_000, "the worker");
+
+    const lag = async (organizationId: string) =>
+      Number(
+        (
+          await pool.query<{ n: string }>(
+            "SELECT coalesce(sum((SELECT count(*) FROM events e WHERE e.organization_id = c.organization_id AND e.seq > c.cursor)), 0)::text AS n FROM connections c WHERE c.organization_id = $1 AND c.enabled",
+            [organizationId],
+          )
+        ).rows[0]!.n,
+      );
+
+    // --- throughput: 3 connections (none, HMAC, API key), one event per POST
+    const conns = [
+      await createConnection(deps, main, { name: "Plain", url: receivers[0]!.url, auth: { type: "NONE" } }),
+      await createConnection(deps, main, { name: "Signed", url: receivers[1]!.url, auth: { type: "HMAC" } }),
+      await createConnection(deps, main, { name: "Keyed", url: receivers[2]!.url, auth: { type: "API_KEY", keys: [{ key: "DD-API-KEY", value: "bench-key-123456", add_to: "HEADER" }] } }),
+    ];
+    await waitFor(async () => (await lag(main.organizationId)) === 0, 30_000, "streamers to start");
+    const N = 30_000;
+    log(`throughput: ${N} events × 3 connections`);
+    await Promise.all(receivers.map((r) => r.reset(false)));
+    const batch = events(N);
+    for (let i = 0; i < N; i += 1000) await publishEvents(pool, main.organizationId, batch.slice(i, i + 1000));
+    await waitFor(async () => (await Promise.all(receivers.map((r) => r.stats()))).every((s) => s.count >= N), 300_000, "throughput deliveries");
+    const tStats = await Promise.all(receivers.map((r) => r.stats()));
+    const tSpan = Math.max(...tStats.map((s) => s.lastAt)) - Math.min(...tStats.map((s) => s.firstAt));
+    const throughput = (3 * N) / (tSpan / 1000);
+
+    // --- latency at a steady 200 events/s, commit → receiver
+    const steady = async (seconds: number, measured: ReceiverProcess[]) => {
+      await Promise.all(receivers.map((r) => r.reset(true)));
+      const list = events(200 * seconds, "LATENCY_EVENT");
+      const committed: Record<string, number> = {};
+      const start = now();
+      for (let i = 0; i < list.length; i++) {
+        const due = start + i * 5;
+        const wait = due - now();
+        if (wait > 0) await sleep(wait);
+        await publishEvents(pool, main.organizationId, [list[i]!]);
+        committed[list[i]!.id] = now();
+      }
+      await waitFor(
+        async () => (await Promise.all(measured.map((r) => r.stats()))).every((s) => Object.keys(s.arrivals).length >= list.length),
+        60_000,
+        "latency deliveries",
+      );
+      const lat: number[] = [];
+      for (const r of measured) {
+        const s = await r.stats();
+        for (const [id, at] of Object.entries(s.arrivals)) if (committed[id]) lat.push(at - committed[id]);
+      }
+      return lat.sort((a, b) => a - b);
+    };
+    log("latency: 200 events/s for 10 s, 3 healthy connections");
+    const baseline = await steady(10, receivers);
+    const p50 = percentile(baseline, 50);
+    const p99 = percentile(baseline, 99);
+
+    log("isolation: the same load with one destination timing out");
+    const healthy = [receivers[0]!, receivers[1]!];
+    const baseHealthy = await steady(10, healthy);
+    await receivers[2]!.mode("timeout");
+    const isolated = await steady(10, healthy);
+    const isoP99 = percentile(isolated, 99);
+    const baseHealthyP99 = percentile(baseHealthy, 99);
+    for (const c of conns) await setEnabled(deps, main, c.connection.id, false);
+    await receivers[2]!.mode("ok");
+
+    // --- backlog: 100,000 queued events drained by one connection
+    const B = 100_000;
+    log(`backlog: ${B} queued events, one connection`);
+    const org2 = await newOrg("Backlog");
+    const backlogConn = await createConnection(deps, org2, { name: "Backlog", url: receivers[0]!.url, auth: { type: "HMAC" } });
+    await waitFor(async () => (await lag(org2.organizationId)) === 0, 30_000, "backlog streamer");
+    await setEnabled(deps, org2, backlogConn.connection.id, false);
+    const backlogEvents = events(B);
+    for (let i = 0; i < B; i += 5000) await publishEvents(pool, org2.organizationId, backlogEvents.slice(i, i + 5000));
+    await receivers[0]!.reset(false);
+    let peakRss = rssMb(worker.pid!);
+    const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMb(worker.pid!))), 100);
+    await setEnabled(deps, org2, backlogConn.connection.id, true);
+    await waitFor(async () => (await receivers[0]!.stats()).count >= B, 600_000, "backlog drain");
+    clearInterval(sampler);
+    const bStats = await receivers[0]!.stats();
+    const backlogRate = B / ((bStats.lastAt - bStats.firstAt) / 1000);
+    await setEnabled(deps, org2, backlogConn.connection.id, false);
+
+    // --- ingest: POST /api/v1/events, batches of 1,000
+    log("ingest: building the web app if needed and starting it");
+    if (!buildIfNeeded(log)) throw new Error("next build failed");
+    const webPort = await freePort();
+    const web = spawn(process.execPath, [require.resolve("next/dist/bin/next"), "start", "-p", String(webPort)], {
+      env: { ...process.env, ...env, DATABASE_URL: database.url, PORT: String(webPort), NEXT_TELEMETRY_DISABLED: "1" },
+      stdio: ["ignore", "ignore", "inherit"],
+    });
+    children.push(web);
+    const org3 = await newOrg("Ingest");
+    const token = await createApiToken(prisma, { organizationId: org3.organizationId, userId: org3.user.id, name: "bench" });
+    await waitFor(async () => {
+      try {
+        return (await request(`http://127.0.0.1:${webPort}/api/v1/me`, { headers: { authorization: `Bearer ${token.token}` } })).statusCode === 200;
+      } catch {
+        return false;
+      }
+    }, 60_000, "the web app");
+    const post = async (body: string) => {
+      const res = await request(`http://127.0.0.1:${webPort}/api/v1/events`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token.token}`, "content-type": "application/json" },
+        body,
+      });
+      const text = await res.body.text();
+      if (res.statusCode !== 202) throw new Error(`ingest answered ${res.statusCode}: ${text.slice(0, 200)}`);
+    };
+    const bodies = Array.from({ length: 60 }, () => JSON.stringify(events(1000, "INGESTED_EVENT").map(({ id: _id, ...rest }) => rest)));
+    for (const b of bodies.slice(0, 5)) await post(b); // warm up
+    const ingestStart = now();
+    const queue = bodies.slice(5);
+    await Promise.all(
+      [0, 1, 2].map(async () => {
+        while (queue.length) await post(queue.shift()!);
+      }),
+    );
+    const ingestRate = (55 * 1000) / ((now() - ingestStart) / 1000);
+
+    const results = {
+      throughput_deliveries_per_s: Math.round(throughput),
+      latency_p50_ms: +p50.toFixed(1),
+      latency_p99_ms: +p99.toFixed(1),
+      isolation_baseline_p99_ms: +baseHealthyP99.toFixed(1),
+      isolation_p99_ms: +isoP99.toFixed(1),
+      isolation_ratio: +(isoP99 / baseHealthyP99).toFixed(2),
+      backlog_drain_per_s: Math.round(backlogRate),
+      worker_peak_rss_mb: Math.round(peakRss),
+      ingest_events_per_s: Math.round(ingestRate),
+    };
+    const rows: [string, string, string, boolean][] = [
+      ["throughput (3 connections, 1 event/POST)", `${results.throughput_deliveries_per_s} deliveries/s`, "≥ 4,000/s", throughput >= 4000],
+      ["latency p50 (200 events/s, commit → receiver)", `${results.latency_p50_ms} ms`, "≤ 20 ms", p50 <= 20],
+      ["latency p99", `${results.latency_p99_ms} ms`, "≤ 100 ms", p99 <= 100],
+      ["isolation: healthy p99 with one destination timing out", `${results.isolation_p99_ms} ms (${results.isolation_ratio}× of ${results.isolation_baseline_p99_ms} ms)`, "≤ 1.2×", isoP99 <= 1.2 * baseHealthyP99],
+      ["backlog: 100,000 events, one connection", `${results.backlog_drain_per_s} events/s`, "≥ 3,000/s", backlogRate >= 3000],
+      ["worker peak RSS during the backlog", `${results.worker_peak_rss_mb} MB`, "≤ 250 MB", peakRss <= 250],
+      ["ingest: POST /api/v1/events, batches of 1,000", `${results.ingest_events_per_s} events/s`, "≥ 20,000/s", ingestRate >= 20000],
+    ];
+    console.log(`\nTributary benchmark — ${os.cpus().length} CPUs, Node ${process.version}, ${new Date().toISOString()}\n`);
+    console.log(`${"scenario".padEnd(58)}${"measured".padEnd(34)}${"target".padEnd(12)}met`);
+    for (const [name, value, target, ok] of rows) console.log(`${name.padEnd(58)}${value.padEnd(34)}${target.padEnd(12)}${ok ? "yes" : "NO"}`);
+    console.log(`\n${JSON.stringify(results)}`);
+    await prisma.$disconnect();
+    await pool.end();
+    await deps.http.close();
+  } finally {
+    await stopAll();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
