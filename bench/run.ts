@@ -26,6 +26,10 @@ import { freePort } from "../test/helpers/ports";
 // streamer issue; a miss is reported, not hidden.
 
 const require = createRequire(import.meta.url);
+// `npm run bench -- --only=throughput,latency,isolation,backlog,ingest` runs a subset.
+const onlyArg = process.argv.find((a) => a.startsWith("--only="));
+const only = onlyArg ? new Set(onlyArg.slice("--only=".length).split(",")) : null;
+const enabled = (name: string) => !only || only.has(name);
 const now = () => performance.timeOrigin + performance.now();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const log = (msg: string) => console.error(`[bench] ${msg}`);
@@ -137,7 +141,8 @@ async function main() {
     children.push(...receivers.map((r) => r.child));
 
     log("starting the worker");
-    const worker: ChildProcess = spawn(process.execPath, ["--import", "tsx", "workers/index.ts"], {
+    const profile = process.argv.includes("--profile") ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve("bench/profiles")}`] : [];
+    const worker: ChildProcess = spawn(process.execPath, [...profile, "--import", "tsx", "workers/index.ts"], {
       env: { ...process.env, ...env, DATABASE_URL: database.url, DATA_DIR: path.join(dir, "worker"), DELIVERY_TIMEOUT_MS: "2000" },
       stdio: ["ignore", "inherit", "inherit"],
     });
@@ -162,6 +167,8 @@ async function main() {
     ];
     await waitFor(async () => (await lag(main.organizationId)) === 0, 30_000, "streamers to start");
     const N = 30_000;
+    let throughput = NaN;
+    if (enabled("throughput")) {
     log(`throughput: ${N} events × 3 connections`);
     await Promise.all(receivers.map((r) => r.reset(false)));
     const batch = events(N);
@@ -169,7 +176,8 @@ async function main() {
     await waitFor(async () => (await Promise.all(receivers.map((r) => r.stats()))).every((s) => s.count >= N), 300_000, "throughput deliveries");
     const tStats = await Promise.all(receivers.map((r) => r.stats()));
     const tSpan = Math.max(...tStats.map((s) => s.lastAt)) - Math.min(...tStats.map((s) => s.firstAt));
-    const throughput = (3 * N) / (tSpan / 1000);
+    throughput = (3 * N) / (tSpan / 1000);
+    }
 
     // --- latency at a steady 200 events/s, commit → receiver
     const steady = async (seconds: number, measured: ReceiverProcess[]) => {
@@ -196,23 +204,34 @@ async function main() {
       }
       return lat.sort((a, b) => a - b);
     };
-    log("latency: 200 events/s for 10 s, 3 healthy connections");
-    const baseline = await steady(10, receivers);
-    const p50 = percentile(baseline, 50);
-    const p99 = percentile(baseline, 99);
+    let p50 = NaN;
+    let p99 = NaN;
+    if (enabled("latency")) {
+      log("latency: 200 events/s for 10 s, 3 healthy connections");
+      const baseline = await steady(10, receivers);
+      p50 = percentile(baseline, 50);
+      p99 = percentile(baseline, 99);
+    }
 
-    log("isolation: the same load with one destination timing out");
-    const healthy = [receivers[0]!, receivers[1]!];
-    const baseHealthy = await steady(10, healthy);
-    await receivers[2]!.mode("timeout");
-    const isolated = await steady(10, healthy);
-    const isoP99 = percentile(isolated, 99);
-    const baseHealthyP99 = percentile(baseHealthy, 99);
+    let isoP99 = NaN;
+    let baseHealthyP99 = NaN;
+    if (enabled("isolation")) {
+      log("isolation: the same load with one destination timing out");
+      const healthy = [receivers[0]!, receivers[1]!];
+      const baseHealthy = await steady(10, healthy);
+      await receivers[2]!.mode("timeout");
+      const isolated = await steady(10, healthy);
+      isoP99 = percentile(isolated, 99);
+      baseHealthyP99 = percentile(baseHealthy, 99);
+      await receivers[2]!.mode("ok");
+    }
     for (const c of conns) await setEnabled(deps, main, c.connection.id, false);
-    await receivers[2]!.mode("ok");
 
     // --- backlog: 100,000 queued events drained by one connection
     const B = 100_000;
+    let backlogRate = NaN;
+    let peakRss = NaN;
+    if (enabled("backlog")) {
     log(`backlog: ${B} queued events, one connection`);
     const org2 = await newOrg("Backlog");
     const backlogConn = await createConnection(deps, org2, { name: "Backlog", url: receivers[0]!.url, auth: { type: "HMAC" } });
@@ -221,16 +240,19 @@ async function main() {
     const backlogEvents = events(B);
     for (let i = 0; i < B; i += 5000) await publishEvents(pool, org2.organizationId, backlogEvents.slice(i, i + 5000));
     await receivers[0]!.reset(false);
-    let peakRss = rssMb(worker.pid!);
+    peakRss = rssMb(worker.pid!);
     const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMb(worker.pid!))), 100);
     await setEnabled(deps, org2, backlogConn.connection.id, true);
     await waitFor(async () => (await receivers[0]!.stats()).count >= B, 600_000, "backlog drain");
     clearInterval(sampler);
     const bStats = await receivers[0]!.stats();
-    const backlogRate = B / ((bStats.lastAt - bStats.firstAt) / 1000);
+    backlogRate = B / ((bStats.lastAt - bStats.firstAt) / 1000);
     await setEnabled(deps, org2, backlogConn.connection.id, false);
+    }
 
     // --- ingest: POST /api/v1/events, batches of 1,000
+    let ingestRate = NaN;
+    if (enabled("ingest")) {
     log("ingest: building the web app if needed and starting it");
     if (!buildIfNeeded(log)) throw new Error("next build failed");
     const webPort = await freePort();
@@ -266,7 +288,8 @@ async function main() {
         while (queue.length) await post(queue.shift()!);
       }),
     );
-    const ingestRate = (55 * 1000) / ((now() - ingestStart) / 1000);
+    ingestRate = (55 * 1000) / ((now() - ingestStart) / 1000);
+    }
 
     const results = {
       throughput_deliveries_per_s: Math.round(throughput),

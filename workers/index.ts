@@ -3,7 +3,7 @@ import { purgeExpiredRateLimits } from "../lib/auth/rate-limit";
 import { getConfig } from "../lib/config";
 import { secretBox } from "../lib/crypto/secret-box";
 import { databaseUrl, db } from "../lib/db/client";
-import { createPool } from "../lib/db/pool";
+import { createWorkerPool } from "../lib/db/pool";
 import { createHttpClient } from "../lib/delivery/http-client";
 import { MetricsCollector } from "../lib/delivery/metrics";
 import { parseAllowList } from "../lib/delivery/outbound-guard";
@@ -34,7 +34,7 @@ async function main() {
   });
 
   const allow = parseAllowList(config.outboundAllowCidrs);
-  const pool = createPool(url, 10);
+  const pool = createWorkerPool(url, 10);
   const metrics = new MetricsCollector();
   const http = createHttpClient({
     allow,

@@ -4,8 +4,8 @@ import { databaseUrl } from "./client";
 // Hot paths (ingest, streaming) use node-postgres directly: one round trip per query, no ORM.
 const holder = globalThis as unknown as { __tributaryPool?: pg.Pool };
 
-export function createPool(url: string, max = 10): pg.Pool {
-  const pool = new pg.Pool({ connectionString: url, max, application_name: "tributary" });
+export function createPool(url: string, max = 10, options?: string): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max, application_name: "tributary", options });
   // An idle client that loses its connection must not crash the process.
   pool.on("error", () => undefined);
   return pool;
@@ -14,4 +14,14 @@ export function createPool(url: string, max = 10): pg.Pool {
 export function pgPool(): pg.Pool {
   holder.__tributaryPool ??= createPool(databaseUrl());
   return holder.__tributaryPool;
+}
+
+/**
+ * The worker's pool. Right after a burst of inserts the planner's statistics say an organization
+ * has few events after a cursor, so it picks a bitmap scan plus sort over every remaining event
+ * (measured: 28–183 ms per read of 500 with a 100,000-event backlog) instead of walking the
+ * (organization_id, seq) index in order (0.4 ms). Nothing the worker runs needs bitmap scans.
+ */
+export function createWorkerPool(url: string, max = 10): pg.Pool {
+  return createPool(url, max, "-c enable_bitmapscan=off");
 }

@@ -22,7 +22,8 @@ export type HttpClientOptions = {
 };
 
 export type DeliveryHttpClient = {
-  post: (url: URL, headers: Record<string, string>, body: string) => Promise<SendResult>;
+  /** `excerptOnSuccess: false` skips reading 2xx bodies (streaming needs only the status). */
+  post: (url: URL, headers: Record<string, string>, body: string, options?: { excerptOnSuccess?: boolean }) => Promise<SendResult>;
   close: () => Promise<void>;
 };
 
@@ -79,7 +80,7 @@ export function createHttpClient(options: HttpClientOptions): DeliveryHttpClient
   });
 
   return {
-    async post(url, headers, body) {
+    async post(url, headers, body, postOptions) {
       const started = performance.now();
       const elapsed = () => Math.round(performance.now() - started);
       // Literal IPs never reach the lookup, so they are checked here.
@@ -100,6 +101,12 @@ export function createHttpClient(options: HttpClientOptions): DeliveryHttpClient
           body,
           signal: AbortSignal.timeout(connectMs + responseMs),
         });
+        const ok = res.statusCode >= 200 && res.statusCode < 300;
+        const retryAfter = res.headers["retry-after"];
+        if (ok && postOptions?.excerptOnSuccess === false) {
+          await res.body.dump({ limit: maxBytes });
+          return { ok, status: res.statusCode, latencyMs: elapsed(), error: null, responseExcerpt: null, retryAfter: null };
+        }
         const chunks: Buffer[] = [];
         let size = 0;
         for await (const chunk of res.body) {
@@ -112,9 +119,8 @@ export function createHttpClient(options: HttpClientOptions): DeliveryHttpClient
           }
         }
         const excerpt = Buffer.concat(chunks).toString("utf8");
-        const retryAfter = res.headers["retry-after"];
         return {
-          ok: res.statusCode >= 200 && res.statusCode < 300,
+          ok,
           status: res.statusCode,
           latencyMs: elapsed(),
           error: null,

@@ -4,7 +4,7 @@ import type { Config } from "../config";
 import { redactSecrets } from "../crypto/redact-secrets";
 import type { SecretBox } from "../crypto/secret-box";
 import { CursorWindow } from "./cursor-window";
-import { buildDeliveryRequest, type DeliveryTarget } from "./delivery-request";
+import { attemptHeaders, type DeliveryTarget, type PreparedTarget, prepareTarget } from "./delivery-request";
 import { describeResult } from "./describe-result";
 import { readEventsAfter, type StoredEvent } from "./event-reader";
 import { recordFailedAttempt, settleRetryingAttempts } from "./failure-log";
@@ -69,7 +69,7 @@ function secretsOf(target: DeliveryTarget): string[] {
  * does not burn through the backlog; nothing is skipped.
  */
 export class ConnectionStreamer {
-  private target: DeliveryTarget = { url: "", auth: { type: "NONE" } };
+  private prepared: PreparedTarget | null = null;
   private secrets: string[] = [];
   private window = new CursorWindow(0n);
   private fetchedUpTo = 0n;
@@ -79,6 +79,11 @@ export class ConnectionStreamer {
   private inFlight = 0;
   private stopped = false;
   private reloadRequested = false;
+  /** New events may exist: a notification arrived, the last read was full, or the poll interval passed. */
+  private maybeMore = true;
+  private notifications = 0;
+  private lastReadAt = 0;
+  private reading: Promise<void> | null = null;
   private persistTimer: NodeJS.Timeout | null = null;
   private persisting: Promise<void> = Promise.resolve();
   private readonly wakeup = new Wakeup();
@@ -107,6 +112,8 @@ export class ConnectionStreamer {
 
   /** New events may be there. */
   wake(): void {
+    this.notifications++;
+    this.maybeMore = true;
     this.wakeup.wake();
   }
 
@@ -128,7 +135,7 @@ export class ConnectionStreamer {
   }
 
   private setTarget(target: DeliveryTarget) {
-    this.target = target;
+    this.prepared = prepareTarget(target);
     this.secrets = secretsOf(target);
   }
 
@@ -143,6 +150,7 @@ export class ConnectionStreamer {
       }
     }
     while (this.inFlight > 0) await this.wakeup.wait(50);
+    await this.reading;
     if (this.persistTimer) clearTimeout(this.persistTimer);
     await this.persisting;
     await this.persistCursor().catch((err) => this.deps.logger.error({ err, connectionId: this.connectionId }, "could not write the cursor"));
@@ -167,19 +175,39 @@ export class ConnectionStreamer {
       this.dispatch(next);
       return IDLE_POLL_MS;
     }
-    if (this.queue.length === 0) {
-      const events = await readEventsAfter(pool, this.organizationId, this.fetchedUpTo, delivery.batchSize);
-      if (events.length === 0) return IDLE_POLL_MS;
-      for (const e of events) {
-        this.queue.push(e);
-        this.window.take(e.seq);
-      }
-      this.fetchedUpTo = events[events.length - 1]!.seq;
+    // Read ahead while the queue still has work, so requests never wait for the database.
+    if (this.now() - this.lastReadAt >= IDLE_POLL_MS) this.maybeMore = true;
+    if (!this.reading && this.maybeMore && this.queue.length < delivery.batchSize / 2) {
+      this.reading = this.readMore(pool, delivery.batchSize)
+        .catch((err) => this.deps.logger.error({ err, connectionId: this.connectionId }, "reading events failed; retrying"))
+        .finally(() => {
+          this.reading = null;
+          this.wakeup.wake();
+        });
     }
     while (this.queue.length > 0 && this.inFlight < delivery.maxInFlight && this.retries.length === 0 && !this.stopped) {
       this.dispatch({ stored: this.queue.shift()!, attempt: 1, firstFailedAt: null, dueAt: 0 });
     }
-    return this.queue.length > 0 || this.inFlight >= delivery.maxInFlight ? IDLE_POLL_MS : 0;
+    return IDLE_POLL_MS;
+  }
+
+  private async readMore(pool: pg.Pool, limit: number): Promise<void> {
+    const seen = this.notifications;
+    this.maybeMore = false;
+    this.lastReadAt = this.now();
+    let events: StoredEvent[];
+    try {
+      events = await readEventsAfter(pool, this.organizationId, this.fetchedUpTo, limit);
+    } catch (err) {
+      this.maybeMore = true;
+      throw err;
+    }
+    for (const e of events) {
+      this.queue.push(e);
+      this.window.take(e.seq);
+    }
+    if (events.length > 0) this.fetchedUpTo = events[events.length - 1]!.seq;
+    if (events.length === limit || this.notifications !== seen) this.maybeMore = true;
   }
 
   private dispatch(item: Attempt): void {
@@ -200,8 +228,8 @@ export class ConnectionStreamer {
     const { http, pool, metrics, delivery } = this.deps;
     const { stored } = item;
     const attemptedAt = this.now();
-    const { url, headers } = buildDeliveryRequest(this.target, stored.body, new Date(attemptedAt));
-    const result = await http.post(url, headers, stored.body);
+    const prepared = this.prepared!;
+    const result = await http.post(prepared.url, attemptHeaders(prepared, stored.body, new Date(attemptedAt)), stored.body, { excerptOnSuccess: false });
     const verdict = classifyResult(result);
 
     if (verdict === "delivered") {

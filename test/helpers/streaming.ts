@@ -3,7 +3,7 @@ import pino from "pino";
 import { createFirstAdmin } from "../../lib/auth/accounts";
 import { createConnection, type Principal, type ServiceDeps } from "../../lib/connections/service";
 import { createSecretBox } from "../../lib/crypto/secret-box";
-import { createPool } from "../../lib/db/pool";
+import { createWorkerPool } from "../../lib/db/pool";
 import { createHttpClient, type DeliveryHttpClient } from "../../lib/delivery/http-client";
 import { MetricsCollector } from "../../lib/delivery/metrics";
 import { parseAllowList } from "../../lib/delivery/outbound-guard";
@@ -25,7 +25,7 @@ export async function streamingFixture(t: TestDatabase, env: Record<string, stri
   const clients: DeliveryHttpClient[] = [];
   const http = createHttpClient({ allow, connectTimeoutMs: config.delivery.connectTimeoutMs, responseTimeoutMs: config.delivery.timeoutMs });
   clients.push(http);
-  const pool = createPool(t.url, 10);
+  const pool = createWorkerPool(t.url, 10);
   const admin = await createFirstAdmin(t.db, {
     organizationName: "Acme",
     name: "Ada Admin",

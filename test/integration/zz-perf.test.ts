@@ -1,0 +1,24 @@
+import { it } from "vitest";
+import { fork } from "node:child_process";
+import path from "node:path";
+import { createTestDatabase } from "../helpers/db";
+import { streamingFixture, waitUntil } from "../helpers/streaming";
+it("perf", async () => {
+  const t = await createTestDatabase();
+  const f = await streamingFixture(t, {});
+  const child = fork(path.resolve("bench/receiver-process.ts"), [], { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const port: number = await new Promise((r) => child.once("message", (m: any) => r(m.port)));
+  const stats = () => new Promise<any>((r) => { child.once("message", r); child.send({ cmd: "stats" }); });
+  await f.connect({ url: `http://127.0.0.1:${port}/intake` } as any);
+  await f.publish(f.events(1));
+  const N = 20000;
+  const ev = f.events(N);
+  for (let i = 0; i < N; i += 5000) await f.publish(ev.slice(i, i + 5000));
+  const t0 = Date.now();
+  await f.startWorker();
+  await waitUntil(async () => (await stats()).count >= N, 120_000, "all");
+  const s = await stats();
+  const g = globalThis as any; console.log("steps", g.__steps, "avg inflight", (g.__inflightSum / g.__steps).toFixed(2), "fetches", g.__fetches, "fetch ms", g.__fetchMs?.toFixed(0));
+  console.log("rate", (N / ((s.lastAt - s.firstAt) / 1000)).toFixed(0), "wall", Date.now() - t0);
+  child.kill(); await f.close(); await t.drop();
+}, 200_000);
