@@ -142,7 +142,7 @@ async function main() {
 
     log("starting the worker");
     const profile = process.argv.includes("--profile") ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve("bench/profiles")}`] : [];
-    const worker: ChildProcess = spawn(process.execPath, [...profile, "--import", "tsx", "workers/index.ts"], {
+    const worker: ChildProcess = spawn(process.execPath, [...profile, ...(process.env.BENCH_WORKER_FLAGS ?? "").split(" ").filter(Boolean), "--import", "tsx", "workers/index.ts"], {
       env: { ...process.env, ...env, DATABASE_URL: database.url, DATA_DIR: path.join(dir, "worker"), DELIVERY_TIMEOUT_MS: "2000" },
       stdio: ["ignore", "inherit", "inherit"],
     });
@@ -241,6 +241,7 @@ async function main() {
     for (let i = 0; i < B; i += 5000) await publishEvents(pool, org2.organizationId, backlogEvents.slice(i, i + 5000));
     await receivers[0]!.reset(false);
     peakRss = rssMb(worker.pid!);
+    log(`worker RSS before the backlog: ${peakRss.toFixed(0)} MB`);
     const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMb(worker.pid!))), 100);
     await setEnabled(deps, org2, backlogConn.connection.id, true);
     await waitFor(async () => (await receivers[0]!.stats()).count >= B, 600_000, "backlog drain");
