@@ -35,7 +35,7 @@ export async function publishEvent(tx: Tx, organizationId: string, e: WireEvent)
  */
 export async function publishEvents(pool: pg.Pool, organizationId: string, events: readonly WireEvent[]): Promise<number> {
   if (events.length === 0) return 0;
-  const rows = JSON.stringify(events.map((e) => ({ ...e, data: JSON.stringify(e.data) })));
+  const col = <K extends keyof WireEvent>(k: K) => events.map((e) => e[k]);
   const client = await pool.connect();
   try {
     await client.query("BEGIN");
@@ -43,13 +43,28 @@ export async function publishEvents(pool: pg.Pool, organizationId: string, event
     const result = await client.query(
       `INSERT INTO events (id, organization_id, transaction_id, event_type, severity, timestamp,
                            actor_email, actor_ip_address, actor_name, actor_user_id, actor_user_agent, data)
-       SELECT (e->>'id')::uuid, $1::uuid, (e->>'transaction_id')::uuid, e->>'event_type', (e->>'severity')::"Severity",
-              (e->>'timestamp')::timestamptz, e->>'actor_email', e->>'actor_ip_address', e->>'actor_name', e->>'actor_user_id',
-              e->>'actor_user_agent', (e->>'data')::json
-       FROM json_array_elements($2::json) WITH ORDINALITY AS j(e, ord)
-       ORDER BY j.ord
+       SELECT u.id, $1::uuid, u.transaction_id, u.event_type, u.severity::"Severity", u.ts,
+              u.actor_email, u.actor_ip_address, u.actor_name, u.actor_user_id, u.actor_user_agent, u.data::json
+       FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::timestamptz[], $7::text[], $8::text[], $9::text[],
+                   $10::text[], $11::text[], $12::text[])
+            WITH ORDINALITY AS u(id, transaction_id, event_type, severity, ts, actor_email, actor_ip_address, actor_name,
+                                 actor_user_id, actor_user_agent, data, ord)
+       ORDER BY u.ord
        ON CONFLICT (organization_id, id) DO NOTHING`,
-      [organizationId, rows],
+      [
+        organizationId,
+        col("id"),
+        col("transaction_id"),
+        col("event_type"),
+        col("severity"),
+        col("timestamp"),
+        col("actor_email"),
+        col("actor_ip_address"),
+        col("actor_name"),
+        col("actor_user_id"),
+        col("actor_user_agent"),
+        events.map((e) => JSON.stringify(e.data)),
+      ],
     );
     await client.query("SELECT pg_notify($1, $2)", [EVENTS_CHANNEL, organizationId]);
     await client.query("COMMIT");

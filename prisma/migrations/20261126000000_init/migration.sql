@@ -107,7 +107,7 @@ CREATE TABLE "events" (
     "actor_user_agent" TEXT,
     "data" JSON NOT NULL DEFAULT '{}',
     "created_at" TIMESTAMPTZ(6) NOT NULL DEFAULT CURRENT_TIMESTAMP,
-    CONSTRAINT "events_pkey" PRIMARY KEY ("seq")
+    CONSTRAINT "events_pkey" PRIMARY KEY ("organization_id","seq")
 );
 
 -- CreateIndex
@@ -119,7 +119,6 @@ CREATE INDEX "connections_organization_id_idx" ON "connections"("organization_id
 CREATE UNIQUE INDEX "connection_api_keys_connection_id_position_key" ON "connection_api_keys"("connection_id", "position");
 CREATE INDEX "hmac_secrets_connection_id_idx" ON "hmac_secrets"("connection_id");
 CREATE UNIQUE INDEX "events_organization_id_id_key" ON "events"("organization_id", "id");
-CREATE INDEX "events_organization_id_seq_idx" ON "events"("organization_id", "seq");
 
 -- AddForeignKey
 ALTER TABLE "users" ADD CONSTRAINT "users_organization_id_fkey" FOREIGN KEY ("organization_id") REFERENCES "organizations"("id") ON DELETE CASCADE ON UPDATE CASCADE;
@@ -128,4 +127,3 @@ ALTER TABLE "api_tokens" ADD CONSTRAINT "api_tokens_user_id_fkey" FOREIGN KEY ("
 ALTER TABLE "connections" ADD CONSTRAINT "connections_organization_id_fkey" FOREIGN KEY ("organization_id") REFERENCES "organizations"("id") ON DELETE CASCADE ON UPDATE CASCADE;
 ALTER TABLE "connection_api_keys" ADD CONSTRAINT "connection_api_keys_connection_id_fkey" FOREIGN KEY ("connection_id") REFERENCES "connections"("id") ON DELETE CASCADE ON UPDATE CASCADE;
 ALTER TABLE "hmac_secrets" ADD CONSTRAINT "hmac_secrets_connection_id_fkey" FOREIGN KEY ("connection_id") REFERENCES "connections"("id") ON DELETE CASCADE ON UPDATE CASCADE;
-ALTER TABLE "events" ADD CONSTRAINT "events_organization_id_fkey" FOREIGN KEY ("organization_id") REFERENCES "organizations"("id") ON DELETE CASCADE ON UPDATE CASCADE;
