@@ -2,13 +2,16 @@ import { spawnSync } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
+import esbuild from "esbuild";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 
 const require = createRequire(import.meta.url);
 
-const INPUTS = ["app", "components", "lib", "prisma/schema.prisma", "next.config.mjs", "postcss.config.mjs", "tsconfig.json", "package-lock.json"];
+const INPUTS = ["app", "components", "lib", "workers", "prisma/schema.prisma", "next.config.mjs", "postcss.config.mjs", "tsconfig.json", "package-lock.json"];
 const STAMP = path.join(".next", "tributary-build-hash");
+/** The worker, bundled to plain JavaScript: no TypeScript loader in the long-running process (~40 MB less RSS). */
+export const WORKER_BUNDLE = path.join(".next", "worker", "index.mjs");
 
 function* files(entry: string): Generator<string> {
   if (!fs.existsSync(entry)) return;
@@ -34,14 +37,31 @@ export function sourceHash(): string {
   return h.digest("hex");
 }
 
-/** Runs `next build` unless the last build was of exactly these sources. Returns false if it failed. */
+/** Bundles workers/index.ts with esbuild (dependencies stay in node_modules). */
+export function buildWorker(): void {
+  esbuild.buildSync({
+    entryPoints: ["workers/index.ts"],
+    outfile: WORKER_BUNDLE,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    packages: "external",
+    sourcemap: true,
+    logLevel: "warning",
+  });
+}
+
+/** Runs `next build` and bundles the worker unless the last build was of exactly these sources. Returns false if it failed. */
 export function buildIfNeeded(log: (msg: string) => void): boolean {
   const hash = sourceHash();
-  const built = fs.existsSync(path.join(".next", "BUILD_ID")) && fs.existsSync(STAMP) && fs.readFileSync(STAMP, "utf8") === hash;
+  const built =
+    fs.existsSync(path.join(".next", "BUILD_ID")) && fs.existsSync(WORKER_BUNDLE) && fs.existsSync(STAMP) && fs.readFileSync(STAMP, "utf8") === hash;
   if (built) return true;
-  log("Building the web app (next build); later starts skip this until the sources change…");
-  const result = spawnSync(process.execPath, [require.resolve("next/dist/bin/next"), "build"], { stdio: "inherit" });
+  log("Building the web app (next build) and the worker; later starts skip this until the sources change…");
+  const result = spawnSync(process.execPath, [require.resolve("next/dist/bin/next"), "build"], { stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
   if (result.status !== 0) return false;
+  buildWorker();
   fs.writeFileSync(STAMP, hash);
   return true;
 }

@@ -7,7 +7,7 @@ import { createDb } from "../lib/db/client";
 import { migrate } from "../lib/db/migrate";
 import { AppError } from "../lib/errors";
 import { createLogger } from "../lib/log";
-import { buildIfNeeded } from "./build-if-needed";
+import { buildIfNeeded, WORKER_BUNDLE } from "./build-if-needed";
 
 // `npm start`: embedded PostgreSQL (unless DATABASE_URL), migrations, bootstrap, build if the
 // sources changed, then the web app and the worker together until SIGTERM/SIGINT.
@@ -104,7 +104,8 @@ async function main() {
   const env = { ...process.env, DATABASE_URL: url, NEXTAUTH_URL: config.appUrl };
   const next = require.resolve("next/dist/bin/next");
   const web = spawn(process.execPath, [next, dev ? "dev" : "start", "-p", String(config.port)], { stdio: "inherit", env });
-  const worker = spawn(process.execPath, ["--import", "tsx", "workers/index.ts"], { stdio: "inherit", env });
+  const workerArgs = dev ? ["--import", "tsx", "workers/index.ts"] : ["--enable-source-maps", WORKER_BUNDLE];
+  const worker = spawn(process.execPath, workerArgs, { stdio: "inherit", env });
   children.push(web, worker);
   for (const [name, child] of [["web", web], ["worker", worker]] as const) {
     child.on("exit", (code, signal) => {

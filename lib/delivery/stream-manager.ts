@@ -84,7 +84,7 @@ export class StreamManager {
       }
     });
     const lost = (err: Error) => {
-      if (this.listenClient !== listen) return;
+      if (this.listenClient !== listen || this.stopped) return;
       this.deps.logger.warn({ err }, "LISTEN connection lost; polling until it is back");
       this.listenClient = null;
       listen.end().catch(() => undefined);
