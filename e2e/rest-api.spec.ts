@@ -127,3 +127,56 @@ test("the OpenAPI document describes the connection routes", async ({ request })
     expect.arrayContaining(["/connections", "/connections/{id}", "/connections/{id}/test", "/connections/{id}/hmac-secrets/{secretId}"]),
   );
 });
+
+test("events published through the API stream to a connection through the running worker", async ({ request }) => {
+  const list = (await (await request.get("/api/v1/connections", { headers: auth() })).json()) as { data: { id: string }[] };
+  for (const c of list.data) await request.delete(`/api/v1/connections/${c.id}`, { headers: auth() });
+  receiver.respondWith({ status: 202 });
+  const created = await request.post("/api/v1/connections", { headers: auth(), data: { name: "Stream target", url: receiver.url, auth: { type: "HMAC" } } });
+  expect(created.status()).toBe(201);
+  const { hmac_secret: secret } = await created.json();
+
+  const bad = await request.post("/api/v1/events", {
+    headers: auth(),
+    data: [{ event_type: "USER_LOGGED_IN" }, { event_type: "lowercase" }, { event_type: "X", severity: "LOUD" }],
+  });
+  expect(bad.status()).toBe(400);
+  const badBody = await bad.json();
+  expect(badBody.error.code).toBe("VALIDATION_FAILED");
+  expect(badBody.error.details.map((d: { index: number }) => d.index)).toEqual([1, 2]);
+
+  const tooMany = await request.post("/api/v1/events", { headers: auth(), data: Array.from({ length: 1001 }, () => ({ event_type: "X" })) });
+  expect(tooMany.status()).toBe(413);
+  expect((await request.post("/api/v1/events", { data: { event_type: "X" } })).status()).toBe(401);
+
+  const before = receiver.requests.length;
+  const published = await request.post("/api/v1/events", {
+    headers: auth(),
+    data: [
+      { event_type: "USER_LOGGED_IN", actor_email: "eve@acme.test", data: { method: "sso" } },
+      { event_type: "ACCESS_GRANTED", severity: "WARNING", data: { resource: "prod-db" } },
+    ],
+  });
+  expect(published.status()).toBe(202);
+  const { accepted, ids } = await published.json();
+  expect(accepted).toBe(2);
+  // Sending the same ids again is accepted without duplicates.
+  const again = await request.post("/api/v1/events", { headers: auth(), data: [{ id: ids[0], event_type: "USER_LOGGED_IN" }] });
+  expect(again.status()).toBe(202);
+
+  await expect
+    .poll(() => receiver.requests.slice(before).filter((r) => ids.includes((r.json as { id: string }).id)).length, { timeout: 15_000 })
+    .toBe(2);
+  const streamedEvents = receiver.requests.slice(before).filter((r) => ids.includes((r.json as { id: string }).id));
+  for (const r of streamedEvents) expect(receiver.verifies(r, secret)).toBe(true);
+  // The bad batch stored nothing, so nothing of it was streamed.
+  expect(receiver.requests.slice(before).some((r) => (r.json as { event_type: string }).event_type === "lowercase")).toBe(false);
+  expect((streamedEvents[0]!.json as { data: unknown }).data).toEqual({ method: "sso" });
+
+  const metrics = await request.get("/api/metrics", { headers: auth() });
+  expect(metrics.status()).toBe(200);
+  const text = await metrics.text();
+  expect(text).toContain("# TYPE tributary_deliveries_total counter");
+  expect(text).toMatch(/tributary_connection_lag_events\{connection_id="[^"]+",connection_name="Stream target"\} \d+/);
+  expect((await request.get("/api/metrics")).status()).toBe(401);
+});

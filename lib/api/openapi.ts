@@ -83,6 +83,24 @@ export const openApiDocument = {
           updated_at: { type: "string", format: "date-time" },
         },
       },
+      EventInput: {
+        type: "object",
+        required: ["event_type"],
+        additionalProperties: false,
+        properties: {
+          id: { type: "string", format: "uuid", description: "Generated when absent; re-sending a stored id is a no-op" },
+          transaction_id: { type: "string", format: "uuid" },
+          event_type: { type: "string", pattern: "^[A-Z0-9_]+$" },
+          severity: { enum: ["INFO", "WARNING", "ALERT"], default: "INFO" },
+          timestamp: { type: "string", format: "date-time" },
+          actor_email: { type: ["string", "null"] },
+          actor_ip_address: { type: ["string", "null"] },
+          actor_name: { type: ["string", "null"] },
+          actor_user_id: { type: ["string", "null"] },
+          actor_user_agent: { type: ["string", "null"] },
+          data: { type: "object", default: {} },
+        },
+      },
       TestResult: {
         type: "object",
         properties: {
@@ -96,6 +114,30 @@ export const openApiDocument = {
     },
   },
   paths: {
+    "/events": {
+      post: {
+        summary: "Publish one event or a batch of up to 1,000 (≤ 5 MiB); all or nothing, idempotent on id",
+        requestBody: {
+          required: true,
+          content: {
+            "application/json": {
+              schema: {
+                oneOf: [
+                  { $ref: "#/components/schemas/EventInput" },
+                  { type: "array", minItems: 1, maxItems: 1000, items: { $ref: "#/components/schemas/EventInput" } },
+                ],
+              },
+            },
+          },
+        },
+        responses: {
+          "202": json({ type: "object", properties: { accepted: { type: "integer" }, ids: { type: "array", items: { type: "string", format: "uuid" } } } }, "Accepted"),
+          "400": errorResponse("VALIDATION_FAILED: details list {index, path, message} per problem; nothing stored"),
+          "413": errorResponse("More than 1,000 events or 5 MiB"),
+          ...common,
+        },
+      },
+    },
     "/connections": {
       get: { summary: "List connections", responses: { "200": json({ type: "object", properties: { data: { type: "array", items: ref("Connection") } } }), ...common } },
       post: {
