@@ -40,7 +40,15 @@ export async function startReceiver(path = "/intake"): Promise<Receiver> {
   const server = http.createServer((req, res) => {
     active++;
     maxConcurrent = Math.max(maxConcurrent, active);
-    res.on("close", () => active--);
+    // 'finish' fires when the answer is handed to the OS, before the client can send its next
+    // request; 'close' can come after that next request arrives and would count it as overlap.
+    let counted = true;
+    const done = () => {
+      if (counted) active--;
+      counted = false;
+    };
+    res.on("finish", done);
+    res.on("close", done);
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
