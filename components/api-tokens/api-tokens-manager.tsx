@@ -15,6 +15,7 @@ import { TextField } from "../ui/field";
 export type TokenRow = { id: string; name: string; hint: string; createdAt: string; lastUsedAt: string | null; ownerEmail: string };
 type Result = { ok: true; token?: string } | { ok: false; message: string };
 
+
 const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : "Never");
 
 export function ApiTokensManager({

@@ -19,7 +19,7 @@ export function AppShell({ user, children }: { user: ShellUser; children: ReactN
             <span className="hidden text-sm text-slate-500 sm:inline">· {user.organizationName}</span>
           </Link>
           <div className="flex items-center gap-3">
-            <div className="text-right text-sm leading-tight" data-testid="signed-in-user">
+            <div className="text-left text-sm leading-tight sm:text-right" data-testid="signed-in-user">
               <p className="font-medium text-slate-900">{user.name}</p>
               <p className="text-slate-500">
                 {user.email} · {user.role === "ADMIN" ? "Admin" : "Member"}

@@ -8,7 +8,7 @@ import { currentUser } from "./session";
 export async function requireAdminPrincipal(): Promise<Principal> {
   const user = await currentUser();
   if (!user) throw new AppError("UNAUTHENTICATED", "Your session ended. Sign in again.");
-  if (user.role !== "ADMIN") throw new AppError("FORBIDDEN", "Only admins can change event streaming settings.");
+  if (user.role !== "ADMIN") throw new AppError("FORBIDDEN", "Only admins can change settings.");
   return {
     organizationId: user.organizationId,
     user: { id: user.id, email: user.email, name: user.name },

@@ -7,7 +7,7 @@ import type { DeliveryTarget } from "../delivery/delivery-request";
 import type { DeliveryHttpClient } from "../delivery/http-client";
 import { type AllowList, checkDestination } from "../delivery/outbound-guard";
 import { resumeCursor } from "../delivery/resume-cursor";
-import { CONNECTIONS_CHANNEL } from "../delivery/stream-manager";
+import { CONNECTIONS_CHANNEL } from "../events/channels";
 import { type Actor, wireEvent } from "../events/envelope";
 import { EVENT_TYPES } from "../events/event-types";
 import { publishEvent } from "../events/publish";

@@ -1,8 +1,6 @@
 import pg from "pg";
-import { EVENTS_CHANNEL } from "../events/publish";
+import { CONNECTIONS_CHANNEL, EVENTS_CHANNEL } from "../events/channels";
 import { ConnectionStreamer, type StreamerDeps } from "./streamer";
-
-export const CONNECTIONS_CHANNEL = "tributary_connections";
 
 /** A connection's advisory-lock key: the first 64 bits of its UUID. */
 export function lockKey(connectionId: string): string {
@@ -29,7 +27,7 @@ export class StreamManager {
 
   constructor(
     private readonly deps: StreamerDeps & { databaseUrl: string },
-    private readonly options: { pollMs?: number; maxConnections?: number } = {},
+    private readonly options: { pollMs?: number } = {},
   ) {}
 
   async start(): Promise<void> {
@@ -147,9 +145,8 @@ export class StreamManager {
         r.streamer.reload();
       }
     }
-    const max = this.options.maxConnections ?? Number.POSITIVE_INFINITY;
     for (const [id, row] of wanted) {
-      if (this.running.has(id) || this.running.size >= max || this.stopped) continue;
+      if (this.running.has(id) || this.stopped) continue;
       const got = await lock.query<{ ok: boolean }>("SELECT pg_try_advisory_lock($1::bigint) AS ok", [lockKey(id)]);
       if (!got.rows[0]?.ok) continue;
       const streamer = new ConnectionStreamer(this.deps, id, row.organization_id);

@@ -1,9 +1,7 @@
 import type pg from "pg";
 import type { Tx } from "../db/client";
+import { EVENTS_CHANNEL } from "./channels";
 import type { WireEvent } from "./envelope";
-
-// Streamers LISTEN on this channel; the payload is the organization id.
-export const EVENTS_CHANNEL = "tributary_events";
 
 // Event writers of one organization take this transaction lock before drawing sequence numbers, so
 // an organization's events commit in sequence order and a streamer's cursor can never pass an

@@ -64,7 +64,30 @@ export default async function EventStreamingPage() {
         </section>
       ) : (
         <>
-          <div className="overflow-x-auto rounded-xl bg-white ring-1 ring-slate-200">
+          <ul className="space-y-3 md:hidden" aria-label="Connections">
+            {connections.map((c) => (
+              <li key={c.id} data-testid="connection-card" className="rounded-xl bg-white p-4 ring-1 ring-slate-200">
+                <div className="flex items-start justify-between gap-3">
+                  <div className="min-w-0">
+                    <Link href={`/settings/event-streaming/${c.id}`} className="font-medium text-indigo-700 hover:underline">
+                      {c.name}
+                    </Link>
+                    <p className="truncate font-mono text-xs text-slate-600">{host(c.url)}</p>
+                  </div>
+                  <EnabledToggle id={c.id} name={c.name} enabled={c.enabled} action={setEnabledAction} />
+                </div>
+                <div className="mt-3 flex flex-wrap items-center gap-x-3 gap-y-1 text-xs text-slate-600">
+                  <StatusBadge connection={c} />
+                  <span>{AUTH_LABEL[c.auth.type]}</span>
+                  <span>
+                    Created {date(c.created_at)}
+                    {c.created_by ? ` by ${c.created_by.name}` : ""}
+                  </span>
+                </div>
+              </li>
+            ))}
+          </ul>
+          <div className="hidden overflow-x-auto rounded-xl bg-white ring-1 ring-slate-200 md:block">
             <table className="min-w-full divide-y divide-slate-200 text-sm">
               <thead className="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
                 <tr>
