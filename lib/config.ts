@@ -51,6 +51,11 @@ const schema = z
     RETRY_BASE_DELAY_MS: intFrom(1000, 1, 3600000),
     RETRY_MAX_DELAY_MS: intFrom(300000, 1, 86400000),
     RETRY_HORIZON_SECONDS: intFrom(86400, 1, 30 * 86400),
+    AUTO_DISABLE_WINDOW_MINUTES: intFrom(15, 1, 1440),
+    AUTO_DISABLE_MIN_ATTEMPTS: intFrom(50, 1, 1000000),
+    AUTO_DISABLE_FAILURE_PERCENT: intFrom(90, 1, 100),
+    AUTO_DISABLE_OUTAGE_MINUTES: intFrom(360, 1, 30 * 1440),
+    AUTO_DISABLE_OUTAGE_MIN_ATTEMPTS: intFrom(5, 1, 1000000),
   })
   .superRefine((env, ctx) => {
     if (Boolean(env.BOOTSTRAP_ADMIN_EMAIL) !== Boolean(env.BOOTSTRAP_ADMIN_PASSWORD)) {
@@ -96,6 +101,8 @@ export type Config = Readonly<{
     retryMaxDelayMs: number;
     /** After this long retrying, an event is given up: listed as failed and redeliverable. */
     retryHorizonMs: number;
+    /** Thresholds of the auto-disable policy (lib/delivery/auto-disable-policy.ts). */
+    health: Readonly<{ windowMs: number; minSample: number; maxFailureRate: number; outageMs: number; outageMinAttempts: number }>;
   }>;
 }>;
 
@@ -144,6 +151,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       retryBaseDelayMs: e.RETRY_BASE_DELAY_MS,
       retryMaxDelayMs: e.RETRY_MAX_DELAY_MS,
       retryHorizonMs: e.RETRY_HORIZON_SECONDS * 1000,
+      health: Object.freeze({
+        windowMs: e.AUTO_DISABLE_WINDOW_MINUTES * 60_000,
+        minSample: e.AUTO_DISABLE_MIN_ATTEMPTS,
+        maxFailureRate: e.AUTO_DISABLE_FAILURE_PERCENT / 100,
+        outageMs: e.AUTO_DISABLE_OUTAGE_MINUTES * 60_000,
+        outageMinAttempts: e.AUTO_DISABLE_OUTAGE_MIN_ATTEMPTS,
+      }),
     }),
   });
 }

@@ -8,8 +8,11 @@ import { createHttpClient } from "../lib/delivery/http-client";
 import { MetricsCollector } from "../lib/delivery/metrics";
 import { parseAllowList } from "../lib/delivery/outbound-guard";
 import { StreamManager } from "../lib/delivery/stream-manager";
+import { AUTO_DISABLED_EMAIL_QUEUE, type AutoDisabledJob, autoDisable, loadAutoDisabledNotice } from "../lib/delivery/auto-disable";
 import { HEARTBEAT_INTERVAL_MS } from "../lib/health";
 import { createLogger } from "../lib/log";
+import { autoDisabledEmail } from "../lib/notifications/auto-disabled-email";
+import { createMailer } from "../lib/notifications/mailer";
 import { beat, forget, newWorkerId, purgeOldHeartbeats } from "../lib/worker-heartbeat";
 
 const MAINTENANCE_QUEUE = "maintenance";
@@ -42,7 +45,29 @@ async function main() {
     responseTimeoutMs: config.delivery.timeoutMs,
     connectionsPerOrigin: config.delivery.maxInFlight,
   });
-  const streams = new StreamManager({ pool, http, box: secretBox(config), delivery: config.delivery, metrics, logger, databaseUrl: url });
+  const mailer = createMailer(config, logger);
+  await boss.createQueue(AUTO_DISABLED_EMAIL_QUEUE);
+  // A failed send throws, and pg-boss retries it with backoff; it never takes the worker down.
+  await boss.work<AutoDisabledJob>(AUTO_DISABLED_EMAIL_QUEUE, async (jobs) => {
+    for (const job of jobs) {
+      const loaded = await loadAutoDisabledNotice(pool, job.data);
+      if (!loaded || loaded.to.length === 0) continue;
+      await mailer.send(autoDisabledEmail({ ...loaded.notice, appUrl: config.appUrl }, loaded.to));
+    }
+  });
+
+  const streams = new StreamManager({
+    pool,
+    http,
+    box: secretBox(config),
+    delivery: config.delivery,
+    metrics,
+    logger,
+    databaseUrl: url,
+    onUnhealthy: async (connectionId, verdict) => {
+      await autoDisable(pool, boss, connectionId, verdict);
+    },
+  });
   await streams.start();
   const flushTimer = setInterval(() => metrics.flush(pool).catch((err) => logger.error({ err }, "metrics flush failed")), 1_000);
 

@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import type { Config } from "../config";
 import { redactSecrets } from "../crypto/redact-secrets";
 import type { SecretBox } from "../crypto/secret-box";
+import { evaluateHealth, HealthTracker, type HealthVerdict } from "./auto-disable-policy";
 import { CursorWindow } from "./cursor-window";
 import { attemptHeaders, type DeliveryTarget, type PreparedTarget, prepareTarget } from "./delivery-request";
 import { describeResult } from "./describe-result";
@@ -22,6 +23,8 @@ export type StreamerDeps = {
   logger: Logger;
   /** Milliseconds since the epoch; injectable for tests. */
   now?: () => number;
+  /** Called once when the auto-disable policy says the failure rate is abnormally high. */
+  onUnhealthy?: (connectionId: string, verdict: Extract<HealthVerdict, { disable: true }>) => Promise<void>;
 };
 
 type Attempt = { stored: StoredEvent; attempt: number; firstFailedAt: number | null; dueAt: number };
@@ -89,6 +92,9 @@ export class ConnectionStreamer {
   private readonly wakeup = new Wakeup();
   private done: Promise<void> = Promise.resolve();
   private readonly now: () => number;
+  private readonly health: HealthTracker;
+  /** Set once the policy tripped: no new work until the manager stops this streamer. */
+  private unhealthy = false;
 
   constructor(
     private readonly deps: StreamerDeps,
@@ -96,6 +102,7 @@ export class ConnectionStreamer {
     readonly organizationId: string,
   ) {
     this.now = deps.now ?? Date.now;
+    this.health = new HealthTracker(deps.delivery.health.windowMs);
   }
 
   /** Loads the connection and starts streaming; false if it no longer exists. */
@@ -159,6 +166,7 @@ export class ConnectionStreamer {
   /** Dispatches what it can; returns how long to wait for something to change (0: go again now). */
   private async step(): Promise<number> {
     const { delivery, pool } = this.deps;
+    if (this.unhealthy) return IDLE_POLL_MS;
     if (this.reloadRequested) {
       this.reloadRequested = false;
       const loaded = await loadTarget(pool, this.deps.box, this.connectionId);
@@ -231,6 +239,8 @@ export class ConnectionStreamer {
     const prepared = this.prepared!;
     const result = await http.post(prepared.url, attemptHeaders(prepared, stored.body, new Date(attemptedAt)), stored.body, { excerptOnSuccess: false });
     const verdict = classifyResult(result);
+    this.health.record({ at: attemptedAt, ok: verdict === "delivered", timeout: result.error?.kind === "timeout" });
+    if (verdict !== "delivered") this.checkHealth(attemptedAt);
 
     if (verdict === "delivered") {
       metrics.delivered(this.connectionId, Math.max(0, Date.now() - stored.createdAt));
@@ -279,6 +289,18 @@ export class ConnectionStreamer {
       maxMs: delivery.retryMaxDelayMs,
     });
     this.retries.push({ stored, attempt: item.attempt + 1, firstFailedAt, dueAt: attemptedAt + delay });
+  }
+
+  private checkHealth(now: number): void {
+    if (this.unhealthy || !this.deps.onUnhealthy) return;
+    const verdict = evaluateHealth(this.health.state(), now, this.deps.delivery.health);
+    if (!verdict.disable) return;
+    this.unhealthy = true;
+    this.deps.logger.warn({ connectionId: this.connectionId, rule: verdict.rule, numbers: verdict.numbers }, "auto-disabling connection");
+    this.deps.onUnhealthy(this.connectionId, verdict).catch((err) => {
+      this.deps.logger.error({ err, connectionId: this.connectionId }, "auto-disable failed; will evaluate again");
+      this.unhealthy = false;
+    });
   }
 
   private settle(seq: bigint): void {

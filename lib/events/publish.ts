@@ -28,45 +28,52 @@ export async function publishEvent(tx: Tx, organizationId: string, e: WireEvent)
 }
 
 /**
- * Appends many events in one multi-row insert and one transaction (all or nothing); ids already
- * stored are skipped. Returns how many rows were new.
+ * Appends events inside a transaction the caller opened on `client`: one multi-row insert, ids
+ * already stored skipped, a NOTIFY on commit. Returns how many rows were new.
  */
-export async function publishEvents(pool: pg.Pool, organizationId: string, events: readonly WireEvent[]): Promise<number> {
+export async function insertEvents(client: pg.ClientBase, organizationId: string, events: readonly WireEvent[]): Promise<number> {
   if (events.length === 0) return 0;
   const col = <K extends keyof WireEvent>(k: K) => events.map((e) => e[k]);
+  await client.query("SELECT pg_advisory_xact_lock($1::int, hashtext($2))", [ORG_WRITE_LOCK, organizationId]);
+  const result = await client.query(
+    `INSERT INTO events (id, organization_id, transaction_id, event_type, severity, timestamp,
+                         actor_email, actor_ip_address, actor_name, actor_user_id, actor_user_agent, data)
+     SELECT u.id, $1::uuid, u.transaction_id, u.event_type, u.severity::"Severity", u.ts,
+            u.actor_email, u.actor_ip_address, u.actor_name, u.actor_user_id, u.actor_user_agent, u.data::json
+     FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::timestamptz[], $7::text[], $8::text[], $9::text[],
+                 $10::text[], $11::text[], $12::text[])
+          WITH ORDINALITY AS u(id, transaction_id, event_type, severity, ts, actor_email, actor_ip_address, actor_name,
+                               actor_user_id, actor_user_agent, data, ord)
+     ORDER BY u.ord
+     ON CONFLICT (organization_id, id) DO NOTHING`,
+    [
+      organizationId,
+      col("id"),
+      col("transaction_id"),
+      col("event_type"),
+      col("severity"),
+      col("timestamp"),
+      col("actor_email"),
+      col("actor_ip_address"),
+      col("actor_name"),
+      col("actor_user_id"),
+      col("actor_user_agent"),
+      events.map((e) => JSON.stringify(e.data)),
+    ],
+  );
+  await client.query("SELECT pg_notify($1, $2)", [EVENTS_CHANNEL, organizationId]);
+  return result.rowCount ?? 0;
+}
+
+/** Appends many events in one transaction (all or nothing). Returns how many rows were new. */
+export async function publishEvents(pool: pg.Pool, organizationId: string, events: readonly WireEvent[]): Promise<number> {
+  if (events.length === 0) return 0;
   const client = await pool.connect();
   try {
     await client.query("BEGIN");
-    await client.query("SELECT pg_advisory_xact_lock($1::int, hashtext($2))", [ORG_WRITE_LOCK, organizationId]);
-    const result = await client.query(
-      `INSERT INTO events (id, organization_id, transaction_id, event_type, severity, timestamp,
-                           actor_email, actor_ip_address, actor_name, actor_user_id, actor_user_agent, data)
-       SELECT u.id, $1::uuid, u.transaction_id, u.event_type, u.severity::"Severity", u.ts,
-              u.actor_email, u.actor_ip_address, u.actor_name, u.actor_user_id, u.actor_user_agent, u.data::json
-       FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::timestamptz[], $7::text[], $8::text[], $9::text[],
-                   $10::text[], $11::text[], $12::text[])
-            WITH ORDINALITY AS u(id, transaction_id, event_type, severity, ts, actor_email, actor_ip_address, actor_name,
-                                 actor_user_id, actor_user_agent, data, ord)
-       ORDER BY u.ord
-       ON CONFLICT (organization_id, id) DO NOTHING`,
-      [
-        organizationId,
-        col("id"),
-        col("transaction_id"),
-        col("event_type"),
-        col("severity"),
-        col("timestamp"),
-        col("actor_email"),
-        col("actor_ip_address"),
-        col("actor_name"),
-        col("actor_user_id"),
-        col("actor_user_agent"),
-        events.map((e) => JSON.stringify(e.data)),
-      ],
-    );
-    await client.query("SELECT pg_notify($1, $2)", [EVENTS_CHANNEL, organizationId]);
+    const inserted = await insertEvents(client, organizationId, events);
     await client.query("COMMIT");
-    return result.rowCount ?? 0;
+    return inserted;
   } catch (err) {
     await client.query("ROLLBACK").catch(() => undefined);
     throw err;

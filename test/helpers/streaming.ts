@@ -55,11 +55,11 @@ export async function streamingFixture(t: TestDatabase, env: Record<string, stri
       const created = await createConnection(deps, principal, { name, url: receiver.url, auth });
       return { id: created.connection.id, hmacSecret: created.hmacSecret };
     },
-    async startWorker(overrides: Partial<StreamerDeps["delivery"]> = {}, now?: () => number) {
+    async startWorker(overrides: Partial<StreamerDeps["delivery"]> = {}, now?: () => number, extra: Partial<StreamerDeps> = {}) {
       const workerHttp = createHttpClient({ allow, connectTimeoutMs: config.delivery.connectTimeoutMs, responseTimeoutMs: config.delivery.timeoutMs });
       clients.push(workerHttp);
       const manager = new StreamManager(
-        { pool, http: workerHttp, box, delivery: { ...config.delivery, ...overrides }, metrics, logger, databaseUrl: t.url, now },
+        { pool, http: workerHttp, box, delivery: { ...config.delivery, ...overrides }, metrics, logger, databaseUrl: t.url, now, ...extra },
         { pollMs: 100 },
       );
       await manager.start();

@@ -1,0 +1,83 @@
+import type PgBoss from "pg-boss";
+import type pg from "pg";
+import { CONNECTIONS_CHANNEL } from "../events/channels";
+import { wireEvent } from "../events/envelope";
+import { EVENT_TYPES } from "../events/event-types";
+import { insertEvents } from "../events/publish";
+import type { HealthVerdict } from "./auto-disable-policy";
+
+export const AUTO_DISABLED_EMAIL_QUEUE = "auto-disabled-email";
+export type AutoDisabledJob = { connectionId: string; disabledAt: string };
+
+/**
+ * Disables a connection for its failure rate. The conditional UPDATE, the audit event and the
+ * email job commit together, so however many workers see the same failures, exactly one disables
+ * it and exactly one email job exists. Returns false when it was already disabled.
+ */
+export async function autoDisable(
+  pool: pg.Pool,
+  boss: Pick<PgBoss, "send">,
+  connectionId: string,
+  verdict: Extract<HealthVerdict, { disable: true }>,
+  now = new Date(),
+): Promise<boolean> {
+  const client = await pool.connect();
+  try {
+    await client.query("BEGIN");
+    const { rows } = await client.query<{ organization_id: string; name: string; url: string; auth_type: string }>(
+      `UPDATE connections SET enabled = false, disabled_at = $2, disabled_reason = 'AUTO', disabled_by_id = NULL,
+              disabled_details = $3::jsonb, updated_at = $2
+       WHERE id = $1 AND enabled RETURNING organization_id, name, url, auth_type::text`,
+      [connectionId, now, JSON.stringify({ rule: verdict.rule, summary: verdict.summary, ...verdict.numbers })],
+    );
+    const row = rows[0];
+    if (!row) {
+      await client.query("ROLLBACK");
+      return false;
+    }
+    const urlHost = new URL(row.url).host;
+    await insertEvents(client, row.organization_id, [
+      wireEvent({
+        eventType: EVENT_TYPES.connectionAutoDisabled,
+        severity: "ALERT",
+        timestamp: now,
+        data: { connection_id: connectionId, connection_name: row.name, url_host: urlHost, auth_type: row.auth_type, reason: "AUTO", rule: verdict.rule, summary: verdict.summary, ...verdict.numbers },
+      }),
+    ]);
+    await client.query("SELECT pg_notify($1, $2)", [CONNECTIONS_CHANNEL, connectionId]);
+    const job: AutoDisabledJob = { connectionId, disabledAt: now.toISOString() };
+    await boss.send(AUTO_DISABLED_EMAIL_QUEUE, job, {
+      retryLimit: 8,
+      retryBackoff: true,
+      db: { executeSql: (text: string, values: unknown[]) => client.query(text, values) },
+    });
+    await client.query("COMMIT");
+    return true;
+  } catch (err) {
+    await client.query("ROLLBACK").catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+/** The admins to tell and what to tell them, for a job; null when the connection is gone or re-enabled since. */
+export async function loadAutoDisabledNotice(pool: pg.Pool, job: AutoDisabledJob) {
+  const { rows } = await pool.query<{ name: string; url: string; organization_id: string; disabled_reason: string | null; disabled_details: { summary?: string } | null }>(
+    "SELECT name, url, organization_id, disabled_reason::text, disabled_details FROM connections WHERE id = $1",
+    [job.connectionId],
+  );
+  const c = rows[0];
+  if (!c) return null;
+  const admins = await pool.query<{ email: string }>("SELECT email FROM users WHERE organization_id = $1 AND role = 'ADMIN' ORDER BY email", [c.organization_id]);
+  return {
+    to: admins.rows.map((a) => a.email),
+    notice: {
+      connectionId: job.connectionId,
+      connectionName: c.name,
+      urlHost: new URL(c.url).host,
+      disabledAt: job.disabledAt,
+      summary: c.disabled_details?.summary ?? "Deliveries kept failing.",
+    },
+  };
+}
