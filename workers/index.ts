@@ -9,6 +9,7 @@ import { MetricsCollector } from "../lib/delivery/metrics";
 import { parseAllowList } from "../lib/delivery/outbound-guard";
 import { StreamManager } from "../lib/delivery/stream-manager";
 import { AUTO_DISABLED_EMAIL_QUEUE, type AutoDisabledJob, autoDisable, loadAutoDisabledNotice } from "../lib/delivery/auto-disable";
+import { purgeExpired } from "../lib/failures/retention";
 import { HEARTBEAT_INTERVAL_MS } from "../lib/health";
 import { createLogger } from "../lib/log";
 import { autoDisabledEmail } from "../lib/notifications/auto-disabled-email";
@@ -16,6 +17,7 @@ import { createMailer } from "../lib/notifications/mailer";
 import { beat, forget, newWorkerId, purgeOldHeartbeats } from "../lib/worker-heartbeat";
 
 const MAINTENANCE_QUEUE = "maintenance";
+const RETENTION_QUEUE = "retention";
 
 async function main() {
   const config = getConfig();
@@ -45,6 +47,14 @@ async function main() {
     responseTimeoutMs: config.delivery.timeoutMs,
     connectionsPerOrigin: config.delivery.maxInFlight,
   });
+  // pg-boss runs one job per cron tick however many workers there are.
+  await boss.createQueue(RETENTION_QUEUE);
+  await boss.schedule(RETENTION_QUEUE, "40 3 * * *");
+  await boss.work(RETENTION_QUEUE, async () => {
+    const purged = await purgeExpired(pool);
+    logger.info(purged, "purged failed deliveries and events past the 30-day retention");
+  });
+
   const mailer = createMailer(config, logger);
   await boss.createQueue(AUTO_DISABLED_EMAIL_QUEUE);
   // A failed send throws, and pg-boss retries it with backoff; it never takes the worker down.

@@ -1,15 +1,19 @@
+import { type ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import type { TestProject } from "vitest/node";
-import { startEmbeddedPostgres, type EmbeddedDatabase } from "../../lib/db/embedded-postgres";
 import { migrate } from "../../lib/db/migrate";
 import { withDatabase } from "../../lib/db/url";
 import { freePort } from "../helpers/ports";
 
 // One PostgreSQL for the whole run (TEST_DATABASE_URL, or an embedded one in a temp folder) and a
 // migrated template database; each test file clones the template into a fresh database.
+//
+// The embedded server runs in a child process (scripts/embedded-postgres.ts), never in Vitest's
+// own: embedded-postgres installs exit hooks that end the process with code 0 on `beforeExit`,
+// which would turn a failed run into a passing one.
 
 export const TEMPLATE_DB = "tributary_test_template";
 
@@ -20,13 +24,26 @@ declare module "vitest" {
   }
 }
 
+async function startServer(): Promise<{ url: string; child: ChildProcess; dir: string }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tributary-test-pg-"));
+  const child = spawn(process.execPath, ["--import", "tsx", "scripts/embedded-postgres.ts"], {
+    env: { ...process.env, DATA_DIR: dir, EMBEDDED_POSTGRES_PORT: String(await freePort()), LOG_LEVEL: "warn", DATABASE_URL: "" },
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    child.once("message", (m: { ready: boolean; url?: string; error?: string }) =>
+      m.ready && m.url ? resolve(m.url) : reject(new Error(`test PostgreSQL did not start: ${m.error}`)),
+    );
+    child.once("exit", (code) => reject(new Error(`test PostgreSQL exited with code ${code}`)));
+  });
+  return { url, child, dir };
+}
+
 export default async function setup(project: TestProject) {
-  let server: EmbeddedDatabase | undefined;
-  let dir: string | undefined;
+  let server: Awaited<ReturnType<typeof startServer>> | undefined;
   let adminUrl = process.env.TEST_DATABASE_URL;
   if (!adminUrl) {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "tributary-test-pg-"));
-    server = await startEmbeddedPostgres({ dataDir: dir, port: await freePort(), database: "postgres" });
+    server = await startServer();
     adminUrl = server.url;
   }
   const admin = new pg.Client({ connectionString: adminUrl });
@@ -40,7 +57,13 @@ export default async function setup(project: TestProject) {
   project.provide("templateDb", TEMPLATE_DB);
 
   return async () => {
-    await server?.stop();
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    if (!server) return;
+    const { child, dir } = server;
+    await new Promise<void>((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      child.once("exit", () => resolve());
+      child.kill("SIGTERM");
+    });
+    fs.rmSync(dir, { recursive: true, force: true });
   };
 }
