@@ -51,6 +51,13 @@ const schema = z
     RETRY_BASE_DELAY_MS: intFrom(1000, 1, 3600000),
     RETRY_MAX_DELAY_MS: intFrom(300000, 1, 86400000),
     RETRY_HORIZON_SECONDS: intFrom(86400, 1, 30 * 86400),
+    DIGEST_CRON: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .regex(/^\S+( \S+){4}$/, "must be a five-field cron expression in UTC, e.g. 0 9 * * *")
+        .default("0 9 * * *"),
+    ),
     AUTO_DISABLE_WINDOW_MINUTES: intFrom(15, 1, 1440),
     AUTO_DISABLE_MIN_ATTEMPTS: intFrom(50, 1, 1000000),
     AUTO_DISABLE_FAILURE_PERCENT: intFrom(90, 1, 100),
@@ -89,6 +96,8 @@ export type Config = Readonly<{
   outboundAllowCidrs: readonly string[];
   bootstrap: Readonly<{ adminEmail?: string; adminPassword?: string; apiToken?: string }>;
   maxConnectionsPerOrg: number;
+  /** When the daily failure digest is sent (cron, UTC). */
+  digestCron: string;
   logLevel: string;
   login: Readonly<{ maxAttemptsPerEmail: number; maxAttemptsPerIp: number; windowSeconds: number }>;
   delivery: Readonly<{
@@ -137,6 +146,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       apiToken: e.BOOTSTRAP_API_TOKEN,
     }),
     maxConnectionsPerOrg: e.MAX_CONNECTIONS_PER_ORG,
+    digestCron: e.DIGEST_CRON,
     logLevel: e.LOG_LEVEL,
     login: Object.freeze({
       maxAttemptsPerEmail: e.LOGIN_MAX_ATTEMPTS_PER_EMAIL,

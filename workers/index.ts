@@ -13,11 +13,13 @@ import { purgeExpired } from "../lib/failures/retention";
 import { HEARTBEAT_INTERVAL_MS } from "../lib/health";
 import { createLogger } from "../lib/log";
 import { autoDisabledEmail } from "../lib/notifications/auto-disabled-email";
+import { sendDailyDigests } from "../lib/notifications/daily-digest";
 import { createMailer } from "../lib/notifications/mailer";
 import { beat, forget, newWorkerId, purgeOldHeartbeats } from "../lib/worker-heartbeat";
 
 const MAINTENANCE_QUEUE = "maintenance";
 const RETENTION_QUEUE = "retention";
+const DIGEST_QUEUE = "daily-digest";
 
 async function main() {
   const config = getConfig();
@@ -56,6 +58,12 @@ async function main() {
   });
 
   const mailer = createMailer(config, logger);
+  await boss.createQueue(DIGEST_QUEUE, { name: DIGEST_QUEUE, retryLimit: 5, retryBackoff: true });
+  await boss.schedule(DIGEST_QUEUE, config.digestCron, undefined, { tz: "UTC" });
+  await boss.work(DIGEST_QUEUE, async () => {
+    const sent = await sendDailyDigests(pool, mailer, config.appUrl);
+    logger.info({ sent }, "daily failure digests sent");
+  });
   await boss.createQueue(AUTO_DISABLED_EMAIL_QUEUE);
   // A failed send throws, and pg-boss retries it with backoff; it never takes the worker down.
   await boss.work<AutoDisabledJob>(AUTO_DISABLED_EMAIL_QUEUE, async (jobs) => {

@@ -40,6 +40,7 @@ const NATIVE_TYPES: Record<string, (args: string[]) => string> = {
   Text: () => "text",
   VarChar: (a) => `character varying(${a[0]})`,
   Json: () => "json",
+  Date: () => "date",
 };
 
 function expectedType(field: Field): string {
