@@ -19,6 +19,7 @@ import { parseAllowList } from "../lib/delivery/outbound-guard";
 import { wireEvent, type WireEvent } from "../lib/events/envelope";
 import { publishEvents } from "../lib/events/publish";
 import { buildIfNeeded, WORKER_BUNDLE } from "../scripts/build-if-needed";
+import { listFailures, parseFailuresQuery } from "../lib/failures/list-failures";
 import { freePort } from "../test/helpers/ports";
 
 // `npm run bench`: real PostgreSQL (embedded), the real worker and web processes, and loopback
@@ -26,7 +27,7 @@ import { freePort } from "../test/helpers/ports";
 // streamer issue; a miss is reported, not hidden.
 
 const require = createRequire(import.meta.url);
-// `npm run bench -- --only=throughput,latency,isolation,backlog,ingest` runs a subset.
+// `npm run bench -- --only=throughput,latency,isolation,backlog,ingest,failures` runs a subset.
 const onlyArg = process.argv.find((a) => a.startsWith("--only="));
 const only = onlyArg ? new Set(onlyArg.slice("--only=".length).split(",")) : null;
 const enabled = (name: string) => !only || only.has(name);
@@ -308,6 +309,45 @@ async function main() {
     }
     for (const c of conns) await setEnabled(deps, main, c.connection.id, false);
 
+    // --- the failed-deliveries list on 1,000,000 rows
+    const failuresMs: Record<string, number> = {};
+    if (enabled("failures")) {
+      log("failures: 1,000,000 failed attempts, first page per filter");
+      const org4 = await newOrg("Failures");
+      const fc = await Promise.all(
+        ["F1", "F2"].map((name) => createConnection(deps, org4, { name, url: receivers[1]!.url, auth: { type: "NONE" } })),
+      );
+      for (const c of fc) await setEnabled(deps, org4, c.connection.id, false);
+      await pool.query(
+        `INSERT INTO delivery_failures (organization_id, connection_id, event_seq, event_id, event_type, attempt, attempted_at,
+                                        status_code, error, latency_ms, outcome)
+         SELECT $1, CASE WHEN i % 2 = 0 THEN $2::uuid ELSE $3::uuid END, i, gen_random_uuid(),
+                CASE WHEN i % 7 = 0 THEN 'ACCESS_GRANTED' ELSE 'USER_LOGGED_IN' END, 1 + i % 4,
+                now() - make_interval(secs => i * 2),
+                CASE i % 3 WHEN 0 THEN 500 WHEN 1 THEN 404 ELSE NULL END, CASE WHEN i % 3 = 2 THEN 'timeout' END, 12,
+                'RETRYING'
+         FROM generate_series(1, 1000000) AS i`,
+        [org4.organizationId, fc[0]!.connection.id, fc[1]!.connection.id],
+      );
+      await pool.query("ANALYZE delivery_failures");
+      const cases: [string, Record<string, string>][] = [
+        ["unfiltered", {}],
+        ["connection", { connection_id: fc[0]!.connection.id }],
+        ["5xx", { status_class: "5xx" }],
+        ["event type", { event_type: "ACCESS_GRANTED" }],
+      ];
+      for (const [label, params] of cases) {
+        const times: number[] = [];
+        for (let i = 0; i < 5; i++) {
+          const start = now();
+          await listFailures(pool, org4.organizationId, parseFailuresQuery(params));
+          times.push(now() - start);
+        }
+        failuresMs[label] = +percentile(times.sort((x, y) => x - y), 50).toFixed(1);
+      }
+    }
+    const worstFailuresMs = Math.max(...Object.values(failuresMs), NaN);
+
     const results = {
       throughput_deliveries_per_s: Math.round(throughput),
       latency_p50_ms: +p50.toFixed(1),
@@ -318,6 +358,7 @@ async function main() {
       backlog_drain_per_s: Math.round(backlogRate),
       worker_peak_rss_mb: Math.round(peakRss),
       ingest_events_per_s: Math.round(ingestRate),
+      failures_first_page_ms: failuresMs,
     };
     const rows: [string, string, string, boolean][] = [
       ["throughput (3 connections, 1 event/POST)", `${results.throughput_deliveries_per_s} deliveries/s`, "≥ 4,000/s", throughput >= 4000],
@@ -327,6 +368,7 @@ async function main() {
       ["backlog: 100,000 events, one connection", `${results.backlog_drain_per_s} events/s`, "≥ 3,000/s", backlogRate >= 3000],
       ["worker peak RSS during the backlog", `${results.worker_peak_rss_mb} MB`, "≤ 250 MB", peakRss <= 250],
       ["ingest: POST /api/v1/events, batches of 1,000", `${results.ingest_events_per_s} events/s`, "≥ 20,000/s", ingestRate >= 20000],
+      ["failures list, first page of 1,000,000 (worst filter)", `${worstFailuresMs.toFixed(1)} ms`, "≤ 100 ms", worstFailuresMs <= 100],
     ];
     console.log(`\nTributary benchmark — ${os.cpus().length} CPUs, Node ${process.version}, ${new Date().toISOString()}\n`);
     console.log(`${"scenario".padEnd(58)}${"measured".padEnd(34)}${"target".padEnd(12)}met`);

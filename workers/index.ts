@@ -1,3 +1,4 @@
+import pg from "pg";
 import PgBoss from "pg-boss";
 import { purgeExpiredRateLimits } from "../lib/auth/rate-limit";
 import { getConfig } from "../lib/config";
@@ -18,6 +19,14 @@ import { createMailer } from "../lib/notifications/mailer";
 import { beat, forget, newWorkerId, purgeOldHeartbeats } from "../lib/worker-heartbeat";
 
 const MAINTENANCE_QUEUE = "maintenance";
+
+// Workers starting together on a new database deadlock inside pg-boss's createQueue (seen with
+// three at once); they take turns through this advisory lock instead.
+const SETUP_LOCK_ID = 72707371;
+
+async function ensureQueue(boss: PgBoss, name: string, options: Omit<PgBoss.Queue, "name"> = {}) {
+  if (!(await boss.getQueue(name))) await boss.createQueue(name, { name, ...options });
+}
 const RETENTION_QUEUE = "retention";
 const DIGEST_QUEUE = "daily-digest";
 
@@ -30,9 +39,12 @@ async function main() {
 
   const boss = new PgBoss({ connectionString: url, application_name: "tributary-worker" });
   boss.on("error", (err) => logger.error({ err }, "pg-boss error"));
+  const setup = new pg.Client({ connectionString: url, application_name: "tributary-worker-setup" });
+  await setup.connect();
+  await setup.query("SELECT pg_advisory_lock($1)", [SETUP_LOCK_ID]);
   await boss.start();
 
-  await boss.createQueue(MAINTENANCE_QUEUE);
+  await ensureQueue(boss, MAINTENANCE_QUEUE);
   await boss.schedule(MAINTENANCE_QUEUE, "17 * * * *");
   await boss.work(MAINTENANCE_QUEUE, async () => {
     const limits = await purgeExpiredRateLimits(db(), config.login.windowSeconds);
@@ -50,7 +62,7 @@ async function main() {
     connectionsPerOrigin: config.delivery.maxInFlight,
   });
   // pg-boss runs one job per cron tick however many workers there are.
-  await boss.createQueue(RETENTION_QUEUE);
+  await ensureQueue(boss, RETENTION_QUEUE);
   await boss.schedule(RETENTION_QUEUE, "40 3 * * *");
   await boss.work(RETENTION_QUEUE, async () => {
     const purged = await purgeExpired(pool);
@@ -58,13 +70,13 @@ async function main() {
   });
 
   const mailer = createMailer(config, logger);
-  await boss.createQueue(DIGEST_QUEUE, { name: DIGEST_QUEUE, retryLimit: 5, retryBackoff: true });
+  await ensureQueue(boss, DIGEST_QUEUE, { retryLimit: 5, retryBackoff: true });
   await boss.schedule(DIGEST_QUEUE, config.digestCron, undefined, { tz: "UTC" });
   await boss.work(DIGEST_QUEUE, async () => {
     const sent = await sendDailyDigests(pool, mailer, config.appUrl);
     logger.info({ sent }, "daily failure digests sent");
   });
-  await boss.createQueue(AUTO_DISABLED_EMAIL_QUEUE);
+  await ensureQueue(boss, AUTO_DISABLED_EMAIL_QUEUE);
   // A failed send throws, and pg-boss retries it with backoff; it never takes the worker down.
   await boss.work<AutoDisabledJob>(AUTO_DISABLED_EMAIL_QUEUE, async (jobs) => {
     for (const job of jobs) {
@@ -73,6 +85,9 @@ async function main() {
       await mailer.send(autoDisabledEmail({ ...loaded.notice, appUrl: config.appUrl }, loaded.to));
     }
   });
+
+  await setup.query("SELECT pg_advisory_unlock($1)", [SETUP_LOCK_ID]);
+  await setup.end();
 
   const streams = new StreamManager({
     pool,

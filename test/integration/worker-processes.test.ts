@@ -29,6 +29,16 @@ afterEach(async () => {
 const ids = (r: Receiver) => streamed(r).map((g) => (g.json as { id: string }).id);
 
 describe("worker processes", () => {
+  it("start together on a new database, all come up, and stop cleanly on SIGTERM", async () => {
+    const ws = [spawnWorker(t.url, workerEnv()), spawnWorker(t.url, workerEnv()), spawnWorker(t.url, workerEnv())];
+    workers.push(...ws);
+    await waitUntil(async () => (await t.db.workerHeartbeat.count()) === 3, 90_000, "three workers up");
+    for (const w of ws) w.kill("SIGTERM");
+    await Promise.all(ws.map(exited));
+    expect(ws.map((w) => w.exitCode)).toEqual([0, 0, 0]);
+    expect(await t.db.workerHeartbeat.count()).toBe(0);
+  }, 120_000);
+
   it("loses nothing when a worker is killed with SIGKILL mid-stream; another takes over", async () => {
     const r = await startReceiver();
     receivers.push(r);
