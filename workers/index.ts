@@ -30,6 +30,14 @@ async function ensureQueue(boss: PgBoss, name: string, options: Omit<PgBoss.Queu
 const RETENTION_QUEUE = "retention";
 const DIGEST_QUEUE = "daily-digest";
 
+// A signal that arrives while the worker is still starting is kept and acted on once it is up.
+let pendingSignal: string | null = null;
+let onSignal: (signal: string) => void = (signal) => {
+  pendingSignal ??= signal;
+};
+process.on("SIGTERM", () => onSignal("SIGTERM"));
+process.on("SIGINT", () => onSignal("SIGINT"));
+
 async function main() {
   const config = getConfig();
   const logger = createLogger("worker");
@@ -127,8 +135,8 @@ async function main() {
     logger.info("worker stopped");
     process.exit(0);
   };
-  process.on("SIGTERM", () => void stop("SIGTERM"));
-  process.on("SIGINT", () => void stop("SIGINT"));
+  onSignal = (signal) => void stop(signal);
+  if (pendingSignal) onSignal(pendingSignal);
 }
 
 main().catch((err) => {

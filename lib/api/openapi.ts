@@ -138,6 +138,50 @@ export const openApiDocument = {
         },
       },
     },
+    "/failures": {
+      get: {
+        summary: "Failed delivery attempts of the last 30 days, newest first (keyset pagination)",
+        parameters: [
+          { name: "connection_id", in: "query", schema: { type: "string", format: "uuid" } },
+          { name: "since", in: "query", schema: { type: "string", format: "date-time" } },
+          { name: "until", in: "query", schema: { type: "string", format: "date-time" } },
+          { name: "status_class", in: "query", schema: { enum: ["4xx", "5xx", "network"] } },
+          { name: "event_type", in: "query", schema: { type: "string" } },
+          { name: "cursor", in: "query", schema: { type: "string" }, description: "next_cursor of the previous page" },
+          { name: "limit", in: "query", schema: { type: "integer", minimum: 1, maximum: 200, default: 50 } },
+        ],
+        responses: {
+          "200": json({
+            type: "object",
+            properties: {
+              data: {
+                type: "array",
+                items: {
+                  type: "object",
+                  properties: {
+                    id: { type: "string" },
+                    connection_id: { type: "string" },
+                    connection_name: { type: "string" },
+                    event_id: { type: "string" },
+                    event_type: { type: "string" },
+                    attempted_at: { type: "string", format: "date-time" },
+                    attempt: { type: "integer" },
+                    status_code: { type: ["integer", "null"] },
+                    error: { type: ["string", "null"] },
+                    response_excerpt: { type: ["string", "null"] },
+                    latency_ms: { type: "integer" },
+                    outcome: { enum: ["RETRYING", "DELIVERED_LATER", "GIVEN_UP", "REJECTED", "REDELIVERED"] },
+                  },
+                },
+              },
+              next_cursor: { type: ["string", "null"] },
+            },
+          }),
+          "400": errorResponse("Invalid parameter"),
+          ...common,
+        },
+      },
+    },
     "/connections": {
       get: { summary: "List connections", responses: { "200": json({ type: "object", properties: { data: { type: "array", items: ref("Connection") } } }), ...common } },
       post: {
