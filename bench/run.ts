@@ -346,7 +346,8 @@ async function main() {
         failuresMs[label] = +percentile(times.sort((x, y) => x - y), 50).toFixed(1);
       }
     }
-    const worstFailuresMs = Math.max(...Object.values(failuresMs), NaN);
+    const failureTimes = Object.values(failuresMs);
+    const worstFailuresMs = failureTimes.length ? Math.max(...failureTimes) : NaN;
 
     const results = {
       throughput_deliveries_per_s: Math.round(throughput),
