@@ -19,6 +19,8 @@ import { createMailer } from "../lib/notifications/mailer";
 import { beat, forget, newWorkerId, purgeOldHeartbeats } from "../lib/worker-heartbeat";
 
 const MAINTENANCE_QUEUE = "maintenance";
+const RETENTION_QUEUE = "retention";
+const DIGEST_QUEUE = "daily-digest";
 
 // Workers starting together on a new database deadlock inside pg-boss's createQueue (seen with
 // three at once); they take turns through this advisory lock instead.
@@ -27,8 +29,6 @@ const SETUP_LOCK_ID = 72707371;
 async function ensureQueue(boss: PgBoss, name: string, options: Omit<PgBoss.Queue, "name"> = {}) {
   if (!(await boss.getQueue(name))) await boss.createQueue(name, { name, ...options });
 }
-const RETENTION_QUEUE = "retention";
-const DIGEST_QUEUE = "daily-digest";
 
 // A signal that arrives while the worker is still starting is kept and acted on once it is up.
 let pendingSignal: string | null = null;
