@@ -13,9 +13,11 @@ export type HealthThresholds = {
   outageMinAttempts: number;
 };
 
+export type WindowCounts = { attempts: number; failures: number; timeouts: number };
+
 export type HealthState = {
-  /** Attempts inside the window (older ones may be present; they are ignored). */
-  samples: readonly AttemptSample[];
+  /** Attempts inside the window. */
+  window: WindowCounts;
   /** When the current run of failures began (null after a success). */
   failingSince: number | null;
   /** Attempts since the last success. */
@@ -33,27 +35,32 @@ export type HealthVerdict =
 
 const minutes = (ms: number) => Math.round(ms / 60_000);
 
+/** Counts of the samples inside the window ending at `now`. */
+export function countWindow(samples: readonly AttemptSample[], now: number, windowMs: number): WindowCounts {
+  const recent = samples.filter((s) => now - s.at <= windowMs);
+  const failed = recent.filter((s) => !s.ok);
+  return { attempts: recent.length, failures: failed.length, timeouts: failed.filter((s) => s.timeout).length };
+}
+
 export function evaluateHealth(state: HealthState, now: number, t: HealthThresholds): HealthVerdict {
-  const recent = state.samples.filter((s) => now - s.at <= t.windowMs);
-  const failures = recent.filter((s) => !s.ok);
-  const timeouts = failures.filter((s) => s.timeout).length;
-  const failureRate = recent.length ? failures.length / recent.length : 0;
+  const { attempts, failures, timeouts } = state.window;
+  const failureRate = attempts ? failures / attempts : 0;
   const failingFor = state.failingSince === null ? 0 : now - state.failingSince;
   const numbers = {
-    attempts: recent.length,
-    failures: failures.length,
+    attempts,
+    failures,
     timeouts,
     failureRate: Math.round(failureRate * 1000) / 1000,
     windowMinutes: minutes(t.windowMs),
     failingForMinutes: minutes(failingFor),
   };
 
-  if (recent.length >= t.minSample && failureRate >= t.maxFailureRate) {
+  if (attempts >= t.minSample && failureRate >= t.maxFailureRate) {
     return {
       disable: true,
       rule: "FAILURE_RATE",
-      summary: `${Math.round(failureRate * 100)}% of ${recent.length} deliveries failed in the last ${numbers.windowMinutes} minutes (${
-        failures.length - timeouts
+      summary: `${Math.round(failureRate * 100)}% of ${attempts} deliveries failed in the last ${numbers.windowMinutes} minutes (${
+        failures - timeouts
       } error answers or network errors, ${timeouts} timeouts).`,
       numbers,
     };
@@ -69,30 +76,49 @@ export function evaluateHealth(state: HealthState, now: number, t: HealthThresho
   return { disable: false };
 }
 
-/** Keeps the samples and the failure run a connection's streamer feeds the policy. */
+const BUCKETS = 60;
+
+/**
+ * Keeps what the policy needs of a connection's attempts in constant memory: counts in 60 time
+ * buckets spanning the window (a busy connection makes millions of attempts in 15 minutes), and
+ * the current run of failures.
+ */
 export class HealthTracker {
-  private samples: AttemptSample[] = [];
+  private readonly bucketMs: number;
+  private readonly buckets = Array.from({ length: BUCKETS }, () => ({ slot: -1, attempts: 0, failures: 0, timeouts: 0 }));
   private failingSince: number | null = null;
   private failuresSinceSuccess = 0;
 
-  constructor(private readonly windowMs: number) {}
+  constructor(private readonly windowMs: number) {
+    this.bucketMs = Math.max(1, Math.ceil(windowMs / BUCKETS));
+  }
 
   record(sample: AttemptSample): void {
-    this.samples.push(sample);
+    const slot = Math.floor(sample.at / this.bucketMs);
+    const b = this.buckets[slot % BUCKETS]!;
+    if (b.slot !== slot) Object.assign(b, { slot, attempts: 0, failures: 0, timeouts: 0 });
+    b.attempts++;
     if (sample.ok) {
       this.failingSince = null;
       this.failuresSinceSuccess = 0;
     } else {
+      b.failures++;
+      if (sample.timeout) b.timeouts++;
       this.failingSince ??= sample.at;
       this.failuresSinceSuccess++;
     }
-    // Drop what fell out of the window, in bulk rather than per sample.
-    if (this.samples.length > 1024 && sample.at - this.samples[0]!.at > this.windowMs) {
-      this.samples = this.samples.filter((s) => sample.at - s.at <= this.windowMs);
-    }
   }
 
-  state(): HealthState {
-    return { samples: this.samples, failingSince: this.failingSince, failuresSinceSuccess: this.failuresSinceSuccess };
+  state(now: number): HealthState {
+    const current = Math.floor(now / this.bucketMs);
+    const window = { attempts: 0, failures: 0, timeouts: 0 };
+    for (const b of this.buckets) {
+      if (b.slot > current - BUCKETS && b.slot <= current) {
+        window.attempts += b.attempts;
+        window.failures += b.failures;
+        window.timeouts += b.timeouts;
+      }
+    }
+    return { window, failingSince: this.failingSince, failuresSinceSuccess: this.failuresSinceSuccess };
   }
 }

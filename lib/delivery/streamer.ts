@@ -293,7 +293,7 @@ export class ConnectionStreamer {
 
   private checkHealth(now: number): void {
     if (this.unhealthy || !this.deps.onUnhealthy) return;
-    const verdict = evaluateHealth(this.health.state(), now, this.deps.delivery.health);
+    const verdict = evaluateHealth(this.health.state(now), now, this.deps.delivery.health);
     if (!verdict.disable) return;
     this.unhealthy = true;
     this.deps.logger.warn({ connectionId: this.connectionId, rule: verdict.rule, numbers: verdict.numbers }, "auto-disabling connection");
