@@ -1,12 +1,12 @@
 import PgBoss from "pg-boss";
 import pino from "pino";
-import { SMTPServer } from "smtp-server";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { AUTO_DISABLED_EMAIL_QUEUE, autoDisable, loadAutoDisabledNotice } from "../../lib/delivery/auto-disable";
 import { autoDisabledEmail } from "../../lib/notifications/auto-disabled-email";
 import { createMailer } from "../../lib/notifications/mailer";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";
 import { startReceiver, type Receiver } from "../helpers/receiver";
+import { startSmtpSink } from "../helpers/smtp-sink";
 import { streamingFixture, waitUntil } from "../helpers/streaming";
 
 let t: TestDatabase;
@@ -91,33 +91,18 @@ describe("auto-disable", () => {
     const [job] = await boss.fetch<{ connectionId: string; disabledAt: string }>(AUTO_DISABLED_EMAIL_QUEUE);
     const loaded = await loadAutoDisabledNotice(f.pool, job!.data);
 
-    const received: { to: string[]; raw: string }[] = [];
-    const smtp = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ["STARTTLS"],
-      onData(stream, session, cb) {
-        let raw = "";
-        stream.on("data", (c: Buffer) => (raw += c.toString()));
-        stream.on("end", () => {
-          // Undo quoted-printable soft breaks and header folding.
-          received.push({ to: session.envelope.rcptTo.map((x) => x.address), raw: raw.replace(/=\r?\n/g, "").replace(/\r?\n[ \t]+/g, " ") });
-          cb();
-        });
-      },
-    });
-    await new Promise<void>((res) => smtp.listen(0, "127.0.0.1", res));
-    const port = (smtp.server.address() as { port: number }).port;
-    const mailer = createMailer({ smtpUrl: `smtp://127.0.0.1:${port}`, emailFrom: "t@example.com", dataDir: "/nonexistent" }, pino({ level: "silent" }));
+    const smtp = await startSmtpSink();
+    const mailer = createMailer({ smtpUrl: smtp.url, emailFrom: "t@example.com", dataDir: "/nonexistent" }, pino({ level: "silent" }));
     await mailer.send(autoDisabledEmail({ ...loaded!.notice, appUrl: "https://tributary.example" }, loaded!.to));
     mailer.close();
-    await new Promise<void>((res) => smtp.close(() => res()));
+    await smtp.close();
 
-    expect(received).toHaveLength(1);
-    expect(received[0]!.to.sort()).toEqual([f.principal.user.email, "second-admin@example.com"].sort());
-    expect(received[0]!.raw).toContain("Subject: Event streaming: 'Datadog prod' was disabled because deliveries kept failing");
-    expect(received[0]!.raw).toContain("96% of 120 deliveries failed");
-    expect(received[0]!.raw).toContain(`https://tributary.example/settings/event-streaming/${id}`);
-    expect(received[0]!.raw).toContain("Content-Type: text/html");
-    expect(received[0]!.raw).toContain("Content-Type: text/plain");
+    expect(smtp.received).toHaveLength(1);
+    expect(smtp.received[0]!.to.sort()).toEqual([f.principal.user.email, "second-admin@example.com"].sort());
+    expect(smtp.received[0]!.raw).toContain("Subject: Event streaming: 'Datadog prod' was disabled because deliveries kept failing");
+    expect(smtp.received[0]!.raw).toContain("96% of 120 deliveries failed");
+    expect(smtp.received[0]!.raw).toContain(`https://tributary.example/settings/event-streaming/${id}`);
+    expect(smtp.received[0]!.raw).toContain("Content-Type: text/html");
+    expect(smtp.received[0]!.raw).toContain("Content-Type: text/plain");
   });
 });

@@ -1,39 +1,24 @@
 import pino from "pino";
-import { SMTPServer } from "smtp-server";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { sendDailyDigests } from "../../lib/notifications/daily-digest";
 import { createMailer } from "../../lib/notifications/mailer";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";
 import { startReceiver, type Receiver } from "../helpers/receiver";
+import { startSmtpSink } from "../helpers/smtp-sink";
 import { streamingFixture } from "../helpers/streaming";
 
 const HOUR = 3600_000;
 let t: TestDatabase;
 let f: Awaited<ReturnType<typeof streamingFixture>>;
 let r: Receiver;
-const received: { to: string[]; raw: string }[] = [];
-let smtp: SMTPServer;
-let port: number;
+let smtp: Awaited<ReturnType<typeof startSmtpSink>>;
 
 beforeAll(async () => {
-  smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ["STARTTLS"],
-    onData(stream, session, cb) {
-      let raw = "";
-      stream.on("data", (c: Buffer) => (raw += c.toString()));
-      stream.on("end", () => {
-        received.push({ to: session.envelope.rcptTo.map((x) => x.address), raw: raw.replace(/=\r?\n/g, "").replace(/\r?\n[ \t]+/g, " ") });
-        cb();
-      });
-    },
-  });
-  await new Promise<void>((res) => smtp.listen(0, "127.0.0.1", res));
-  port = (smtp.server.address() as { port: number }).port;
+  smtp = await startSmtpSink();
 });
-afterAll(() => new Promise<void>((res) => smtp.close(() => res())));
+afterAll(() => smtp.close());
 beforeEach(async () => {
-  received.length = 0;
+  smtp.received.length = 0;
   t = await createTestDatabase();
   f = await streamingFixture(t);
   r = await startReceiver();
@@ -44,7 +29,7 @@ afterEach(async () => {
   await t.drop();
 });
 
-const mailer = () => createMailer({ smtpUrl: `smtp://127.0.0.1:${port}`, emailFrom: "t@example.com", dataDir: "/nonexistent" }, pino({ level: "silent" }));
+const mailer = () => createMailer({ smtpUrl: smtp.url, emailFrom: "t@example.com", dataDir: "/nonexistent" }, pino({ level: "silent" }));
 
 async function fail(connectionId: string, eventSeq: number, hoursAgo: number, status: number | null, error: string | null = null) {
   await t.db.deliveryFailure.create({
@@ -77,8 +62,8 @@ describe("the daily digest", () => {
     expect(await sendDailyDigests(f.pool, m, "https://tributary.example")).toBe(1);
     expect(await sendDailyDigests(f.pool, m, "https://tributary.example")).toBe(0);
     m.close();
-    expect(received).toHaveLength(1);
-    const mail = received[0]!;
+    expect(smtp.received).toHaveLength(1);
+    const mail = smtp.received[0]!;
     expect(mail.to.sort()).toEqual(["b-admin@example.com", f.principal.user.email].sort());
     expect(mail.raw).toContain("Subject: Event streaming: 43 deliveries to 'Datadog prod' failed in the last 24 hours");
     expect(mail.raw).toContain("Datadog prod: 43 events failed (44 attempts)");
@@ -94,7 +79,7 @@ describe("the daily digest", () => {
     const m = mailer();
     expect(await sendDailyDigests(f.pool, m, "https://tributary.example")).toBe(0);
     m.close();
-    expect(received).toHaveLength(0);
+    expect(smtp.received).toHaveLength(0);
   });
 
   it("sends once per organization per day even when workers run it at the same time", async () => {
@@ -104,7 +89,7 @@ describe("the daily digest", () => {
     const counts = await Promise.all([1, 2, 3].map(() => sendDailyDigests(f.pool, m, "https://tributary.example")));
     m.close();
     expect(counts.reduce((a, b) => a + b, 0)).toBe(1);
-    expect(received).toHaveLength(1);
+    expect(smtp.received).toHaveLength(1);
   });
 
   it("releases the claim when sending fails, so the job's retry sends it", async () => {

@@ -2,44 +2,25 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import pino from "pino";
-import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createMailer } from "../../lib/notifications/mailer";
+import { startSmtpSink } from "../helpers/smtp-sink";
 
 const logger = pino({ level: "silent" });
-const received: { from: string; to: string[]; raw: string }[] = [];
-let server: SMTPServer;
-let port: number;
+let smtp: Awaited<ReturnType<typeof startSmtpSink>>;
 
 beforeAll(async () => {
-  server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ["STARTTLS"],
-    onData(stream, session, callback) {
-      let raw = "";
-      stream.on("data", (c: Buffer) => (raw += c.toString()));
-      stream.on("end", () => {
-        received.push({
-          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : "",
-          to: session.envelope.rcptTo.map((r) => r.address),
-          raw,
-        });
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  port = (server.server.address() as { port: number }).port;
+  smtp = await startSmtpSink();
 });
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+afterAll(() => smtp.close());
 
 describe("mailer", () => {
   it("delivers HTML and text to a real SMTP server when SMTP_URL is set", async () => {
-    const mailer = createMailer({ smtpUrl: `smtp://127.0.0.1:${port}`, emailFrom: "Tributary <t@example.com>", dataDir: "/nonexistent" }, logger);
+    const mailer = createMailer({ smtpUrl: smtp.url, emailFrom: "Tributary <t@example.com>", dataDir: "/nonexistent" }, logger);
     const sent = await mailer.send({ to: ["a@example.com", "b@example.com"], subject: "Event streaming: test", text: "plain body", html: "<p>html body</p>" });
     mailer.close();
     expect(sent.transport).toBe("smtp");
-    const mail = received.at(-1)!;
+    const mail = smtp.received.at(-1)!;
     expect(mail.from).toBe("t@example.com");
     expect(mail.to).toEqual(["a@example.com", "b@example.com"]);
     expect(mail.raw).toContain("Subject: Event streaming: test");
