@@ -42,7 +42,7 @@ export function digestEmail(to: string[], failures: ConnectionFailures[], appUrl
     failures.length === 1
       ? `Event streaming: ${plural(total, "delivery", "deliveries")} to '${failures[0]!.connectionName}' failed in the last 24 hours`
       : `Event streaming: ${plural(total, "delivery", "deliveries")} to ${failures.length} connections failed in the last 24 hours`;
-  const link = (f: ConnectionFailures) => `${appUrl}/settings/event-streaming/${f.connectionId}`;
+  const link = (f: ConnectionFailures) => `${appUrl}/settings/event-streaming/failures?connection_id=${f.connectionId}&range=24h`;
   const text = [
     "Deliveries of audit events failed in the last 24 hours:",
     "",
@@ -60,7 +60,7 @@ ${failures
     (f) => `<h3 style="margin-bottom:4px">${escapeHtml(f.connectionName)}</h3>
 <p style="margin-top:0">${escapeHtml(plural(f.failedDeliveries, "event", "events"))} failed (${escapeHtml(plural(f.failedAttempts, "attempt", "attempts"))}).</p>
 <ul>${f.topErrors.map((e) => `<li>${escapeHtml(e.label)}: ${e.count}</li>`).join("")}</ul>
-<p><a href="${escapeHtml(link(f))}">Open ${escapeHtml(f.connectionName)}</a></p>`,
+<p><a href="${escapeHtml(link(f))}">See the failed deliveries of ${escapeHtml(f.connectionName)}</a></p>`,
   )
   .join("\n")}
 <p>Failed events are retried automatically; those given up are listed for 30 days and can be redelivered.</p>`;

@@ -3,8 +3,8 @@ import { SMTPServer } from "smtp-server";
 export type ReceivedMail = { from: string; to: string[]; raw: string };
 
 /**
- * A real SMTP server on loopback that keeps every message. `raw` has quoted-printable soft
- * breaks and folded header lines undone, so tests can look for whole lines.
+ * A real SMTP server on loopback that keeps every message. `raw` has quoted-printable decoded
+ * (ASCII) and folded header lines undone, so tests can look for whole lines.
  */
 export async function startSmtpSink() {
   const received: ReceivedMail[] = [];
@@ -18,7 +18,10 @@ export async function startSmtpSink() {
         received.push({
           from: session.envelope.mailFrom ? session.envelope.mailFrom.address : "",
           to: session.envelope.rcptTo.map((r) => r.address),
-          raw: raw.replace(/=\r?\n/g, "").replace(/\r?\n[ \t]+/g, " "),
+          raw: raw
+            .replace(/=\r?\n/g, "")
+            .replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)))
+            .replace(/\r?\n[ \t]+/g, " "),
         });
         callback();
       });

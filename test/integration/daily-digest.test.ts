@@ -70,7 +70,7 @@ describe("the daily digest", () => {
     expect(mail.raw).toContain("- HTTP 500: 43");
     expect(mail.raw).toContain("- Timed out connecting after 5000 ms.: 1");
     expect(mail.raw).not.toContain("HTTP 503");
-    expect(mail.raw).toContain(`https://tributary.example/settings/event-streaming/${id}`);
+    expect(mail.raw).toContain(`https://tributary.example/settings/event-streaming/failures?connection_id=${id}&range=24h`);
   });
 
   it("sends nothing when nothing failed", async () => {

@@ -50,7 +50,16 @@ export default async function EventStreamingPage() {
       <PageHeader
         title="Event Streaming"
         description="Stream your organization's audit events, in near real time, to a SIEM or log destination such as Datadog, Sumo Logic or RunReveal."
-        actions={connections.length > 0 ? addButton : undefined}
+        actions={
+          connections.length > 0 ? (
+            <>
+              <Link href="/settings/event-streaming/failures" className={buttonClass("secondary")}>
+                Failed deliveries
+              </Link>
+              {addButton}
+            </>
+          ) : undefined
+        }
       />
 
       {connections.length === 0 ? (

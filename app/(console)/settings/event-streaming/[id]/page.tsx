@@ -78,6 +78,12 @@ export default async function ConnectionPage({ params }: { params: Promise<{ id:
         </Alert>
       )}
 
+      <p className="text-sm">
+        <Link href={`/settings/event-streaming/failures?connection_id=${c.id}`} className="font-medium text-indigo-700 hover:underline">
+          Failed deliveries of this connection →
+        </Link>
+      </p>
+
       <Section title="Test" description="Send the test event to this destination now, signed and authorized like every streamed event.">
         <SendTestButton id={c.id} action={testConnectionAction} />
       </Section>

@@ -1,0 +1,46 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { FailuresBrowser } from "@/components/failures/failures-browser";
+import { PageHeader } from "@/components/ui/page-header";
+import { currentUser } from "@/lib/auth/session";
+import { db } from "@/lib/db/client";
+import { failureDetailAction, listFailuresAction } from "./actions";
+
+export const metadata: Metadata = { title: "Failed deliveries" };
+
+export default async function FailuresPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const user = await currentUser();
+  if (!user) return null;
+  const params = await searchParams;
+  const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v) ?? "";
+  const connections = await db().connection.findMany({
+    where: { organizationId: user.organizationId },
+    select: { id: true, name: true },
+    orderBy: { createdAt: "asc" },
+  });
+  return (
+    <div className="space-y-6">
+      <nav aria-label="Breadcrumb" className="text-sm text-slate-600">
+        <Link href="/settings/event-streaming" className="hover:underline">
+          Event Streaming
+        </Link>{" "}
+        / Failed deliveries
+      </nav>
+      <PageHeader
+        title="Failed deliveries"
+        description="Every failed delivery attempt of the last 30 days, newest first. Retryable failures are retried automatically; the outcome shows what happened next."
+      />
+      <FailuresBrowser
+        connections={connections}
+        initialFilters={{
+          connection_id: first(params.connection_id),
+          status_class: first(params.status_class),
+          event_type: first(params.event_type),
+          range: first(params.range) || "30d",
+        }}
+        listAction={listFailuresAction}
+        detailAction={failureDetailAction}
+      />
+    </div>
+  );
+}
