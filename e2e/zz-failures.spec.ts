@@ -19,6 +19,12 @@ test("failures appear after the receiver answers 500, filter, and show details w
 
   const list = await (await page.request.get("/api/v1/connections", { headers: auth })).json();
   for (const c of list.data) await page.request.delete(`/api/v1/connections/${c.id}`, { headers: auth });
+  // Only the test message is accepted: every streamed event fails, starting with the CREATED audit event.
+  receiver.respondWith((req) =>
+    (req.json as { event_type?: string })?.event_type === "EVENT_STREAM_CONNECTIONS_TESTED"
+      ? { status: 200 }
+      : { status: 500, body: '{"error":"intake overloaded"}' },
+  );
   const created = await page.request.post("/api/v1/connections", {
     headers: auth,
     data: { name: "Flaky SIEM", url: receiver.url, auth: { type: "API_KEY", keys: [{ key: "X-Api-Key", value: "super-secret-value-9876", add_to: "HEADER" }] } },
@@ -26,7 +32,6 @@ test("failures appear after the receiver answers 500, filter, and show details w
   expect(created.status()).toBe(201);
   const connection = await created.json();
 
-  receiver.respondWith({ status: 500, body: '{"error":"intake overloaded"}' });
   const published = await page.request.post("/api/v1/events", { headers: auth, data: [{ event_type: "ACCESS_REVOKED", data: { user: "eve" } }] });
   expect(published.status()).toBe(202);
   const [eventId] = (await published.json()).ids as string[];
