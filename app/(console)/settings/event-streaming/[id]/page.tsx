@@ -6,6 +6,7 @@ import { EditConnection } from "@/components/connections/connection-editors";
 import { EnabledToggle } from "@/components/connections/enabled-toggle";
 import { StatusBadge } from "@/components/connections/status-badge";
 import { Alert } from "@/components/ui/alert";
+import { EventStreamingBreadcrumb } from "@/components/ui/breadcrumb";
 import { currentUser } from "@/lib/auth/session";
 import { serviceDeps } from "@/lib/connections/deps";
 import { getConnection } from "@/lib/connections/service";
@@ -47,12 +48,7 @@ export default async function ConnectionPage({ params }: { params: Promise<{ id:
 
   return (
     <div className="max-w-3xl space-y-6">
-      <nav aria-label="Breadcrumb" className="text-sm text-slate-600">
-        <Link href="/settings/event-streaming" className="hover:underline">
-          Event Streaming
-        </Link>{" "}
-        / {c.name}
-      </nav>
+      <EventStreamingBreadcrumb current={c.name} />
       <div className="flex flex-wrap items-start justify-between gap-4 border-b border-slate-200 pb-5">
         <div>
           <h1 className="text-2xl font-semibold tracking-tight text-slate-900">{c.name}</h1>

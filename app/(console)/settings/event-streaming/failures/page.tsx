@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
-import Link from "next/link";
 import { FailuresBrowser } from "@/components/failures/failures-browser";
+import { EventStreamingBreadcrumb } from "@/components/ui/breadcrumb";
 import { PageHeader } from "@/components/ui/page-header";
 import { currentUser } from "@/lib/auth/session";
 import { db } from "@/lib/db/client";
@@ -20,12 +20,7 @@ export default async function FailuresPage({ searchParams }: { searchParams: Pro
   });
   return (
     <div className="space-y-6">
-      <nav aria-label="Breadcrumb" className="text-sm text-slate-600">
-        <Link href="/settings/event-streaming" className="hover:underline">
-          Event Streaming
-        </Link>{" "}
-        / Failed deliveries
-      </nav>
+      <EventStreamingBreadcrumb current="Failed deliveries" />
       <PageHeader
         title="Failed deliveries"
         description="Every failed delivery attempt of the last 30 days, newest first. Retryable failures are retried automatically; the outcome shows what happened next."

@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
-import Link from "next/link";
 import { NewConnection } from "@/components/connections/connection-editors";
 import { Alert } from "@/components/ui/alert";
+import { EventStreamingBreadcrumb } from "@/components/ui/breadcrumb";
 import { PageHeader } from "@/components/ui/page-header";
 import { currentUser } from "@/lib/auth/session";
 import { serviceDeps } from "@/lib/connections/deps";
@@ -17,12 +17,7 @@ export default async function NewConnectionPage() {
   const limit = deps.config.maxConnectionsPerOrg;
   return (
     <div className="max-w-3xl space-y-6">
-      <nav aria-label="Breadcrumb" className="text-sm text-slate-600">
-        <Link href="/settings/event-streaming" className="hover:underline">
-          Event Streaming
-        </Link>{" "}
-        / New connection
-      </nav>
+      <EventStreamingBreadcrumb current="New connection" />
       <PageHeader
         title="Add Event Streaming Connection"
         description="Choose a destination, then Tributary sends a test event and saves the connection once the destination accepts it."
