@@ -52,7 +52,7 @@ export function digestEmail(to: string[], failures: ConnectionFailures[], appUrl
       `  ${link(f)}`,
       "",
     ]),
-    "Failed events are retried automatically; those given up are listed for 30 days and can be redelivered.",
+    "Failed events are retried automatically; every failed attempt is listed on the Failed deliveries page for 30 days.",
   ].join("\n");
   const html = `<p>Deliveries of audit events failed in the last 24 hours:</p>
 ${failures
@@ -63,7 +63,7 @@ ${failures
 <p><a href="${escapeHtml(link(f))}">See the failed deliveries of ${escapeHtml(f.connectionName)}</a></p>`,
   )
   .join("\n")}
-<p>Failed events are retried automatically; those given up are listed for 30 days and can be redelivered.</p>`;
+<p>Failed events are retried automatically; every failed attempt is listed on the Failed deliveries page for 30 days.</p>`;
   return { to, subject, text, html };
 }
 
