@@ -11,6 +11,7 @@ import { Button } from "../ui/button";
 import { ConfirmDialog } from "../ui/confirm-dialog";
 import { CopyButton } from "../ui/copy-button";
 import { TextField } from "../ui/field";
+import { TableHead } from "../ui/table-head";
 
 export type TokenRow = { id: string; name: string; hint: string; createdAt: string; lastUsedAt: string | null; ownerEmail: string };
 type Result = { ok: true; token?: string } | { ok: false; message: string };
@@ -80,16 +81,7 @@ export function ApiTokensManager({
       ) : (
         <div className="overflow-x-auto rounded-xl bg-white ring-1 ring-slate-200">
           <table className="min-w-full divide-y divide-slate-200 text-sm">
-            <thead className="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
-              <tr>
-                <th scope="col" className="px-4 py-3">Name</th>
-                <th scope="col" className="px-4 py-3">Token</th>
-                <th scope="col" className="px-4 py-3">Owner</th>
-                <th scope="col" className="px-4 py-3">Created</th>
-                <th scope="col" className="px-4 py-3">Last used</th>
-                <th scope="col" className="px-4 py-3"><span className="sr-only">Actions</span></th>
-              </tr>
-            </thead>
+            <TableHead columns={["Name", "Token", "Owner", "Created", "Last used", { hidden: "Actions" }]} />
             <tbody className="divide-y divide-slate-100">
               {tokens.map((t) => (
                 <tr key={t.id}>

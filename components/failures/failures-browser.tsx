@@ -8,6 +8,7 @@ import type { FailureDetail } from "@/lib/failures/failure-detail";
 import type { FailureDto } from "@/lib/failures/list-failures";
 import { Alert } from "../ui/alert";
 import { Button } from "../ui/button";
+import { TableHead } from "../ui/table-head";
 
 type Filters = { connection_id: string; status_class: string; event_type: string; range: string };
 type Page = { data: FailureDto[]; next_cursor: string | null };
@@ -155,17 +156,7 @@ export function FailuresBrowser({
       ) : (
         <div className="overflow-x-auto rounded-xl bg-white ring-1 ring-slate-200">
           <table className="min-w-full divide-y divide-slate-200 text-sm">
-            <thead className="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
-              <tr>
-                <th scope="col" className="px-4 py-3">Time</th>
-                <th scope="col" className="px-4 py-3">Connection</th>
-                <th scope="col" className="px-4 py-3">Event</th>
-                <th scope="col" className="px-4 py-3">Status or error</th>
-                <th scope="col" className="px-4 py-3">Attempt</th>
-                <th scope="col" className="px-4 py-3">Outcome</th>
-                <th scope="col" className="px-4 py-3"><span className="sr-only">Details</span></th>
-              </tr>
-            </thead>
+            <TableHead columns={["Time", "Connection", "Event", "Status or error", "Attempt", "Outcome", { hidden: "Details" }]} />
             <tbody className="divide-y divide-slate-100">
               {rows.map((f) => (
                 <Fragment key={f.id}>

@@ -9,6 +9,7 @@ import { currentUser } from "@/lib/auth/session";
 import { serviceDeps } from "@/lib/connections/deps";
 import { listConnections } from "@/lib/connections/service";
 import { setEnabledAction } from "./actions";
+import { TableHead } from "@/components/ui/table-head";
 
 export const metadata: Metadata = { title: "Event Streaming" };
 
@@ -98,16 +99,7 @@ export default async function EventStreamingPage() {
           </ul>
           <div className="hidden overflow-x-auto rounded-xl bg-white ring-1 ring-slate-200 md:block">
             <table className="min-w-full divide-y divide-slate-200 text-sm">
-              <thead className="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
-                <tr>
-                  <th scope="col" className="px-4 py-3">Name</th>
-                  <th scope="col" className="px-4 py-3">Destination</th>
-                  <th scope="col" className="px-4 py-3">Authorization</th>
-                  <th scope="col" className="px-4 py-3">Status</th>
-                  <th scope="col" className="px-4 py-3">Created</th>
-                  <th scope="col" className="px-4 py-3">Enabled</th>
-                </tr>
-              </thead>
+              <TableHead columns={["Name", "Destination", "Authorization", "Status", "Created", "Enabled"]} />
               <tbody className="divide-y divide-slate-100">
                 {connections.map((c) => (
                   <tr key={c.id} data-testid="connection-row">
