@@ -38,3 +38,22 @@ export async function settleRetryingAttempts(
     [connectionId, eventSeq.toString(), outcome],
   );
 }
+
+/**
+ * The events a previous streamer of this connection was still retrying when it stopped (disabled,
+ * worker restart or crash), with how many attempts each had: the next streamer numbers its attempts
+ * on from there and settles those rows when the event is delivered. Rows at or below the cursor
+ * belong to events the stream will never send again (the 7-day rule skipped them): given up.
+ */
+export async function takeOverRetryingAttempts(pool: pg.Pool, connectionId: string, cursor: bigint): Promise<Map<bigint, number>> {
+  await pool.query(
+    `UPDATE delivery_failures SET outcome = 'GIVEN_UP' WHERE connection_id = $1 AND event_seq <= $2 AND outcome = 'RETRYING'`,
+    [connectionId, cursor.toString()],
+  );
+  const { rows } = await pool.query<{ seq: string; attempts: number }>(
+    `SELECT event_seq::text AS seq, max(attempt) AS attempts FROM delivery_failures
+     WHERE connection_id = $1 AND event_seq > $2 AND outcome = 'RETRYING' GROUP BY event_seq`,
+    [connectionId, cursor.toString()],
+  );
+  return new Map(rows.map((r) => [BigInt(r.seq), r.attempts]));
+}

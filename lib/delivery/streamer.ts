@@ -8,7 +8,7 @@ import { CursorWindow } from "./cursor-window";
 import { attemptHeaders, type DeliveryTarget, type PreparedTarget, prepareTarget } from "./delivery-request";
 import { describeResult } from "./describe-result";
 import { readEventsAfter, type StoredEvent } from "./event-reader";
-import { recordFailedAttempt, settleRetryingAttempts } from "./failure-log";
+import { recordFailedAttempt, settleRetryingAttempts, takeOverRetryingAttempts } from "./failure-log";
 import type { DeliveryHttpClient } from "./http-client";
 import type { MetricsCollector } from "./metrics";
 import { classifyResult, nextRetryDelay, parseRetryAfter } from "./retry-policy";
@@ -95,6 +95,8 @@ export class ConnectionStreamer {
   private readonly health: HealthTracker;
   /** Set once the policy tripped: no new work until the manager stops this streamer. */
   private unhealthy = false;
+  /** Attempts an earlier streamer already made on events it was retrying when it stopped. */
+  private earlierAttempts = new Map<bigint, number>();
 
   constructor(
     private readonly deps: StreamerDeps,
@@ -110,6 +112,7 @@ export class ConnectionStreamer {
     const loaded = await loadTarget(this.deps.pool, this.deps.box, this.connectionId);
     if (!loaded) return false;
     this.setTarget(loaded.target);
+    this.earlierAttempts = await takeOverRetryingAttempts(this.deps.pool, this.connectionId, loaded.cursor);
     this.window = new CursorWindow(loaded.cursor);
     this.fetchedUpTo = loaded.cursor;
     this.persistedCursor = loaded.cursor;
@@ -194,9 +197,18 @@ export class ConnectionStreamer {
         });
     }
     while (this.queue.length > 0 && this.inFlight < delivery.maxInFlight && this.retries.length === 0 && !this.stopped) {
-      this.dispatch({ stored: this.queue.shift()!, attempt: 1, firstFailedAt: null, dueAt: 0 });
+      const stored = this.queue.shift()!;
+      this.dispatch({ stored, attempt: this.firstAttemptNumber(stored.seq), firstFailedAt: null, dueAt: 0 });
     }
     return IDLE_POLL_MS;
+  }
+
+  private firstAttemptNumber(seq: bigint): number {
+    if (this.earlierAttempts.size === 0) return 1;
+    const earlier = this.earlierAttempts.get(seq);
+    if (earlier === undefined) return 1;
+    this.earlierAttempts.delete(seq);
+    return earlier + 1;
   }
 
   private async readMore(pool: pg.Pool, limit: number): Promise<void> {

@@ -94,6 +94,31 @@ describe("the streamer", () => {
     expect(new Set((await t.db.deliveryFailure.findMany()).map((x) => x.outcome))).toEqual(new Set(["DELIVERED_LATER"]));
   });
 
+  it("picks up where a stopped streamer left its retries: attempts number on, and the rows settle when delivered", async () => {
+    const r = await receiver();
+    await f.connect(r);
+    r.respondWith({ status: 503 });
+    const first = await f.startWorker({ maxInFlight: 1 });
+    const [event] = f.events(1);
+    await f.publish([event!]);
+    // The connection's CREATED audit event is first in line and fails a few times.
+    await waitUntil(async () => (await t.db.deliveryFailure.count()) >= 3, 10_000, "three failed attempts");
+    await first.stop();
+    const before = await t.db.deliveryFailure.findMany({ orderBy: { attempt: "asc" } });
+    expect(new Set(before.map((x) => x.outcome))).toEqual(new Set(["RETRYING"]));
+
+    r.respondWith((req) => ((req.json as { event_type?: string })?.event_type === "EVENT_STREAM_CONNECTIONS_CREATED" ? { status: 503 } : { status: 200 }));
+    await f.startWorker({ maxInFlight: 1 });
+    await waitUntil(async () => (await t.db.deliveryFailure.count()) > before.length, 10_000, "another attempt");
+    const next = await t.db.deliveryFailure.findFirstOrThrow({ orderBy: { attempt: "desc" } });
+    expect(next.attempt).toBe(before.at(-1)!.attempt + 1);
+
+    r.respondWith({ status: 200 });
+    await waitUntil(() => streamed(r).length >= 1, 10_000, "the event after it");
+    await waitUntil(async () => (await t.db.deliveryFailure.count({ where: { outcome: "RETRYING" } })) === 0, 5_000, "rows settled");
+    expect(new Set((await t.db.deliveryFailure.findMany()).map((x) => x.outcome))).toEqual(new Set(["DELIVERED_LATER"]));
+  });
+
   it("records a 400 for one event and moves on to the rest", async () => {
     const r = await receiver();
     await f.connect(r);
