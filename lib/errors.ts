@@ -15,6 +15,7 @@ export const ERROR_STATUS = {
   DESTINATION_TEST_FAILED: 422,
   RATE_LIMITED: 429,
   INTERNAL: 500,
+  WORKER_UNAVAILABLE: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

@@ -10,6 +10,8 @@ import { MetricsCollector } from "../lib/delivery/metrics";
 import { parseAllowList } from "../lib/delivery/outbound-guard";
 import { StreamManager } from "../lib/delivery/stream-manager";
 import { AUTO_DISABLED_EMAIL_QUEUE, type AutoDisabledJob, autoDisable, loadAutoDisabledNotice } from "../lib/delivery/auto-disable";
+import { workRedeliveries } from "../lib/delivery/redelivery-runner";
+import { ensureQueue } from "../lib/jobs/boss";
 import { purgeExpired } from "../lib/failures/retention";
 import { HEARTBEAT_INTERVAL_MS } from "../lib/health";
 import { createLogger } from "../lib/log";
@@ -26,10 +28,6 @@ const DIGEST_QUEUE = "daily-digest";
 // three at once); they take turns through this advisory lock instead.
 const SETUP_LOCK_ID = 72707371;
 
-async function ensureQueue(boss: PgBoss, name: string, options: Omit<PgBoss.Queue, "name"> = {}) {
-  if (!(await boss.getQueue(name))) await boss.createQueue(name, { name, ...options });
-}
-
 // A signal that arrives while the worker is still starting is kept and acted on once it is up.
 let pendingSignal: string | null = null;
 let onSignal: (signal: string) => void = (signal) => {
@@ -37,6 +35,7 @@ let onSignal: (signal: string) => void = (signal) => {
 };
 process.on("SIGTERM", () => onSignal("SIGTERM"));
 process.on("SIGINT", () => onSignal("SIGINT"));
+let stopping = false;
 
 async function main() {
   const config = getConfig();
@@ -94,13 +93,16 @@ async function main() {
     }
   });
 
+  const box = secretBox(config);
+  await workRedeliveries(boss, { pool, http, box, logger, stopping: () => stopping });
+
   await setup.query("SELECT pg_advisory_unlock($1)", [SETUP_LOCK_ID]);
   await setup.end();
 
   const streams = new StreamManager({
     pool,
     http,
-    box: secretBox(config),
+    box,
     delivery: config.delivery,
     metrics,
     logger,
@@ -118,7 +120,6 @@ async function main() {
   }, HEARTBEAT_INTERVAL_MS);
   logger.info({ workerId }, "worker started");
 
-  let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;

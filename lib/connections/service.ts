@@ -29,7 +29,7 @@ export type Principal = {
   userAgent: string | null;
 };
 
-const actorOf = (p: Principal): Actor => ({
+export const actorOf = (p: Principal): Actor => ({
   email: p.user.email,
   name: p.user.name,
   userId: p.user.id,

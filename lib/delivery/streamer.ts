@@ -32,7 +32,7 @@ type Attempt = { stored: StoredEvent; attempt: number; firstFailedAt: number | n
 // How long settled progress may sit in memory before the cursor is written (a crash redelivers at most this much).
 const PERSIST_EVERY_MS = 25;
 const IDLE_POLL_MS = 1_000;
-const EXCERPT_CHARS = 1_000;
+export const EXCERPT_CHARS = 1_000;
 
 /** Loads a connection's destination with its secrets opened. */
 export async function loadTarget(pool: pg.Pool, box: SecretBox, connectionId: string): Promise<{ target: DeliveryTarget; cursor: bigint } | null> {
@@ -59,7 +59,7 @@ export async function loadTarget(pool: pg.Pool, box: SecretBox, connectionId: st
   return { target, cursor: BigInt(row.cursor) };
 }
 
-function secretsOf(target: DeliveryTarget): string[] {
+export function secretsOf(target: DeliveryTarget): string[] {
   if (target.auth.type === "API_KEY") return target.auth.keys.map((k) => k.value);
   if (target.auth.type === "HMAC") return [...target.auth.secrets];
   return [];

@@ -9,6 +9,8 @@ export const EVENT_TYPES = {
   connectionTested: "EVENT_STREAM_CONNECTIONS_TESTED",
   hmacSecretAdded: "EVENT_STREAM_CONNECTIONS_HMAC_SECRET_ADDED",
   hmacSecretRetired: "EVENT_STREAM_CONNECTIONS_HMAC_SECRET_RETIRED",
+  redeliveryRequested: "EVENT_STREAM_FAILURES_REDELIVERY_REQUESTED",
+  redeliveryCancelled: "EVENT_STREAM_FAILURES_REDELIVERY_CANCELLED",
 } as const;
 
 export const TEST_MESSAGE = "This is a test message to validate the event stream connection";

@@ -2,12 +2,12 @@ import type pg from "pg";
 
 export const RETENTION_DAYS = 30;
 
-export type PurgeResult = { failures: number; events: number };
+export type PurgeResult = { failures: number; events: number; redeliveries: number };
 
 /**
  * Deletes failed-delivery records older than the 30-day list, and events older than that which no
- * cursor still needs and no listed failure can redeliver. Works in short batches, each its own
- * statement, so neither table is locked for long.
+ * cursor still needs and no listed failure can redeliver, and finished redeliveries of that age.
+ * Works in short batches, each its own statement, so no table is locked for long.
  */
 export async function purgeExpired(pool: pg.Pool, now = new Date(), batchSize = 5_000): Promise<PurgeResult> {
   const cutoff = new Date(now.getTime() - RETENTION_DAYS * 24 * 3600_000);
@@ -34,5 +34,9 @@ export async function purgeExpired(pool: pg.Pool, now = new Date(), batchSize = 
     events += r.rowCount ?? 0;
     if ((r.rowCount ?? 0) < batchSize) break;
   }
-  return { failures, events };
+  const redeliveries = await pool.query(
+    "DELETE FROM redeliveries WHERE created_at < $1 AND status IN ('COMPLETED', 'CANCELLED')",
+    [cutoff],
+  );
+  return { failures, events, redeliveries: redeliveries.rowCount ?? 0 };
 }

@@ -49,8 +49,19 @@ describe("retention", () => {
       data: [failure(seqs[0]!.seq, seqs[0]!.id, 31), failure(seqs[0]!.seq, seqs[0]!.id, 35), failure(seqs[1]!.seq, seqs[1]!.id, 2)],
     });
 
+    const redelivery = (daysAgo: number, status: "COMPLETED" | "RUNNING") =>
+      t.db.redelivery.create({
+        data: { organizationId: f.principal.organizationId, criteria: {}, total: 1, status, createdAt: new Date(Date.now() - daysAgo * DAY) },
+      });
+    const oldDone = await redelivery(31, "COMPLETED");
+    const oldRunning = await redelivery(31, "RUNNING");
+    const recent = await redelivery(1, "COMPLETED");
+
     const result = await purgeExpired(f.pool, new Date(), 3);
-    expect(result).toEqual({ failures: 2, events: 9 });
+    expect(result).toEqual({ failures: 2, events: 9, redeliveries: 1 });
+    const keptRedeliveries = (await t.db.redelivery.findMany({ select: { id: true } })).map((x) => x.id);
+    expect(keptRedeliveries.sort()).toEqual([oldRunning.id, recent.id].sort());
+    expect(keptRedeliveries).not.toContain(oldDone.id);
     const left = await t.db.event.findMany({ where: { eventType: "OLD" }, orderBy: { seq: "asc" }, select: { seq: true } });
     // Kept: the one a recent failure can still redeliver, and the two the cursor has not passed.
     expect(left.map((e) => e.seq)).toEqual([seqs[1]!.seq, seqs[10]!.seq, seqs[11]!.seq]);
