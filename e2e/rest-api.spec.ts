@@ -124,8 +124,45 @@ test("the OpenAPI document describes the connection routes", async ({ request })
   const doc = await (await request.get("/api/v1/openapi.json")).json();
   expect(doc.openapi).toBe("3.1.0");
   expect(Object.keys(doc.paths)).toEqual(
-    expect.arrayContaining(["/connections", "/connections/{id}", "/connections/{id}/test", "/connections/{id}/hmac-secrets/{secretId}"]),
+    expect.arrayContaining([
+      "/connections",
+      "/connections/{id}",
+      "/connections/{id}/test",
+      "/connections/{id}/hmac-secrets/{secretId}",
+      "/failures",
+      "/failures/redeliver",
+      "/failures/redeliveries/{id}",
+    ]),
   );
+});
+
+test("redelivery requests: bad bodies and unknown ids are refused with a code and queue nothing", async ({ request }) => {
+  const list = async () => {
+    const res = await request.get("/api/v1/failures/redeliveries", { headers: auth() });
+    expect(res.status()).toBe(200);
+    return ((await res.json()) as { data: unknown[] }).data.length;
+  };
+  const before = await list();
+  const post = (data: unknown, headers: Record<string, string> = auth()) => request.post("/api/v1/failures/redeliver", { headers, data });
+  expect((await post({ ids: [crypto.randomUUID()] }, {})).status()).toBe(401);
+  for (const [body, status, code] of [
+    [{}, 400, "VALIDATION_FAILED"],
+    [{ ids: [] }, 400, "VALIDATION_FAILED"],
+    [{ ids: ["not-a-uuid"] }, 400, "VALIDATION_FAILED"],
+    [{ since: "last week" }, 400, "VALIDATION_FAILED"],
+    [{ connection_id: crypto.randomUUID(), shade: "blue" }, 400, "VALIDATION_FAILED"],
+    [{ ids: [crypto.randomUUID()] }, 404, "NOT_FOUND"],
+  ] as const) {
+    const res = await post(body);
+    expect(res.status(), JSON.stringify(body)).toBe(status);
+    expect((await res.json()).error.code).toBe(code);
+  }
+  const nothing = await post({ connection_id: crypto.randomUUID() });
+  expect(nothing.status()).toBe(409);
+  expect((await nothing.json()).error.message).toContain("Nothing to redeliver");
+  expect((await request.get(`/api/v1/failures/redeliveries/${crypto.randomUUID()}`, { headers: auth() })).status()).toBe(404);
+  expect((await request.post(`/api/v1/failures/redeliveries/${crypto.randomUUID()}/cancel`, { headers: auth() })).status()).toBe(404);
+  expect(await list()).toBe(before);
 });
 
 test("events published through the API stream to a connection through the running worker", async ({ request }) => {

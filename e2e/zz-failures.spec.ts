@@ -1,6 +1,9 @@
-import { expect, test } from "@playwright/test";
+import fs from "node:fs";
+import path from "node:path";
+import { expect, type Page, test } from "@playwright/test";
 import { startReceiver, type Receiver } from "../test/helpers/receiver";
 import { signIn } from "./fixtures/auth";
+import { E2E } from "./fixtures/env";
 
 // Runs after the other suites (file order): it makes room and creates its own connection.
 let receiver: Receiver;
@@ -9,16 +12,21 @@ test.beforeAll(async () => {
 });
 test.afterAll(async () => receiver.close());
 
-test("failures appear after the receiver answers 500, filter, and show details with secrets masked", async ({ page }) => {
+/** Signs in, creates an API token, and deletes every connection so this test has room. */
+async function freshStart(page: Page, tokenName: string) {
   await signIn(page);
   await page.goto("/settings/api-tokens");
-  await page.getByLabel("Token name").fill("Failures suite");
+  await page.getByLabel("Token name").fill(tokenName);
   await page.getByRole("button", { name: "Create token" }).click();
   const token = (await page.getByTestId("new-api-token").textContent())!.trim();
   const auth = { Authorization: `Bearer ${token}` };
-
   const list = await (await page.request.get("/api/v1/connections", { headers: auth })).json();
   for (const c of list.data) await page.request.delete(`/api/v1/connections/${c.id}`, { headers: auth });
+  return auth;
+}
+
+test("failures appear after the receiver answers 500, filter, and show details with secrets masked", async ({ page }) => {
+  const auth = await freshStart(page, "Failures suite");
   // Only the test message is accepted: every streamed event fails, starting with the CREATED audit event.
   receiver.respondWith((req) =>
     (req.json as { event_type?: string })?.event_type === "EVENT_STREAM_CONNECTIONS_TESTED"
@@ -84,4 +92,109 @@ test("failures appear after the receiver answers 500, filter, and show details w
       timeout: 15_000,
     })
     .toBe(true);
+});
+
+test("a burst of rejected events auto-disables the connection; re-enabled, its failures are redelivered one, selected and all", async ({ page }) => {
+  const siem = await startReceiver("/strict");
+  try {
+    const auth = await freshStart(page, "Redelivery suite");
+    siem.respondWith((req) =>
+      (req.json as { event_type?: string })?.event_type === "EVENT_STREAM_CONNECTIONS_TESTED"
+        ? { status: 200 }
+        : { status: 400, body: '{"error":"schema mismatch"}' },
+    );
+    const created = await page.request.post("/api/v1/connections", { headers: auth, data: { name: "Strict SIEM", url: siem.url, auth: { type: "HMAC" } } });
+    expect(created.status()).toBe(201);
+    const { id, hmac_secret: secret } = await created.json();
+    const published = await page.request.post("/api/v1/events", {
+      headers: auth,
+      data: Array.from({ length: 12 }, (_, i) => ({ event_type: "ACCESS_GRANTED", data: { grant: i } })),
+    });
+    expect(published.status()).toBe(202);
+
+    // More than 90% of at least 10 deliveries failed within the (1-minute, for this suite) window.
+    await expect
+      .poll(async () => (await (await page.request.get(`/api/v1/connections/${id}`, { headers: auth })).json()).disabled_reason, { timeout: 20_000 })
+      .toBe("AUTO");
+    await page.goto(`/settings/event-streaming/${id}`);
+    const banner = page.getByRole("alert").filter({ hasText: "Auto-disabled because of an abnormally high failure rate" });
+    await expect(banner).toContainText(/\d+% of \d+ deliveries failed in the last 1 minute /);
+    await expect(page.getByText(/^Auto-disabled since/)).toBeVisible();
+    await expect(page.getByRole("switch", { name: "Connection enabled: Strict SIEM" })).toHaveAttribute("aria-checked", "false");
+    await page.screenshot({ path: "test-results/screens/auto-disabled.png", fullPage: true });
+
+    // Every admin is told once.
+    const outbox = path.resolve(E2E.dataDir, "outbox");
+    const mails = () =>
+      fs.existsSync(outbox) ? fs.readdirSync(outbox).filter((f) => fs.readFileSync(path.join(outbox, f), "utf8").includes("'Strict SIEM' was disabled")) : [];
+    await expect.poll(() => mails().length, { timeout: 15_000 }).toBe(1);
+
+    // Fixed destination, switched back on.
+    siem.respondWith({ status: 200 });
+    const fixedAt = siem.requests.length;
+    await page.getByRole("switch", { name: "Connection enabled: Strict SIEM" }).click();
+    await expect(page.getByRole("switch", { name: "Connection enabled: Strict SIEM" })).toHaveAttribute("aria-checked", "true");
+    await expect(banner).toHaveCount(0);
+
+    const rejected = async () => {
+      const body = await (await page.request.get(`/api/v1/failures?connection_id=${id}&limit=200`, { headers: auth })).json();
+      return (body.data as { event_id: string; outcome: string }[]).filter((f) => f.outcome === "REJECTED");
+    };
+    const toResend = new Set((await rejected()).map((f) => f.event_id));
+    expect(toResend.size).toBeGreaterThanOrEqual(9);
+
+    await page.getByRole("link", { name: "Failed deliveries of this connection" }).click();
+    await expect(page.getByTestId("failure-row").first()).toContainText("Rejected");
+    const panel = page.getByRole("region", { name: "Redeliveries" });
+
+    // One, from its details.
+    await page.getByTestId("failure-row").first().getByRole("button", { name: "Details" }).click();
+    await page.getByRole("button", { name: "Redeliver this event" }).click();
+    await expect(page.getByText("Redelivery started: 1 event to send.")).toBeVisible();
+    await expect(panel.getByTestId("redelivery").first()).toContainText("Completed", { timeout: 15_000 });
+    await expect(panel.getByTestId("redelivery").first()).toContainText("1 of 1 delivered");
+    await expect(page.getByTestId("failure-row").first()).toContainText("Redelivered", { timeout: 20_000 });
+
+    // Two, selected.
+    const rows = page.getByTestId("failure-row").filter({ hasText: "Rejected" });
+    await rows.nth(0).getByRole("checkbox").check();
+    await rows.nth(1).getByRole("checkbox").check();
+    await expect(page.getByText("2 selected")).toBeVisible();
+    await page.getByRole("button", { name: "Redeliver selected" }).click();
+    await expect(panel.getByTestId("redelivery").first()).toContainText("2 of 2 delivered", { timeout: 15_000 });
+
+    // The rest, by filter, after a confirmation.
+    await page.getByRole("button", { name: "Redeliver all matching…" }).click();
+    const dialog = page.getByRole("dialog");
+    await expect(dialog).toContainText("Strict SIEM");
+    await page.screenshot({ path: "test-results/screens/redeliver-confirm.png" });
+    await dialog.getByRole("button", { name: "Redeliver" }).click();
+    await expect(panel.getByTestId("redelivery").first()).toContainText(`${toResend.size - 3} of ${toResend.size - 3} delivered`, { timeout: 20_000 });
+    await expect.poll(async () => (await rejected()).length, { timeout: 20_000 }).toBe(0);
+    await expect(page.getByTestId("failure-row").filter({ hasText: "Rejected" })).toHaveCount(0, { timeout: 20_000 });
+    await page.screenshot({ path: "test-results/screens/redelivered.png", fullPage: true });
+
+    // Each rejected event reached the fixed destination exactly once more, signed the seed's way.
+    const resent = siem.requests.slice(fixedAt).filter((r) => toResend.has((r.json as { id: string }).id));
+    expect(resent.map((r) => (r.json as { id: string }).id).sort()).toEqual([...toResend].sort());
+    for (const r of resent) expect(siem.verifies(r, secret)).toBe(true);
+
+    // Through the REST API: an explicit id may be sent again even though it was redelivered.
+    const anyFailure = (await (await page.request.get(`/api/v1/failures?connection_id=${id}&limit=1`, { headers: auth })).json()).data[0];
+    const accepted = await page.request.post("/api/v1/failures/redeliver", { headers: auth, data: { ids: [anyFailure.id] } });
+    expect(accepted.status()).toBe(202);
+    expect(await accepted.json()).toMatchObject({ status: "QUEUED", total: 1, pending: 1 });
+    const location = accepted.headers()["location"]!;
+    await expect
+      .poll(async () => (await (await page.request.get(location, { headers: auth })).json()).status, { timeout: 15_000 })
+      .toBe("COMPLETED");
+    expect(await (await page.request.get(location, { headers: auth })).json()).toMatchObject({ succeeded: 1, failed: 0, problems: [] });
+
+    // Nothing left to redeliver: the page says why.
+    await page.getByRole("button", { name: "Redeliver all matching…" }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "Redeliver" }).click();
+    await expect(page.getByRole("alert").filter({ hasText: "Nothing to redeliver" })).toBeVisible();
+  } finally {
+    await siem.close();
+  }
 });

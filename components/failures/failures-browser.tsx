@@ -1,14 +1,17 @@
 "use client";
 
-import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
+import { useInfiniteQuery, useQuery, useQueryClient } from "@tanstack/react-query";
 import { usePathname, useRouter } from "next/navigation";
 import { Fragment, useState } from "react";
 import type { ActionResult } from "@/lib/api/action-result";
 import type { FailureDetail } from "@/lib/failures/failure-detail";
 import type { FailureDto } from "@/lib/failures/list-failures";
+import type { RedeliveryDto, RedeliveryWithProblems } from "@/lib/failures/redelivery";
 import { Alert } from "../ui/alert";
 import { Button } from "../ui/button";
+import { ConfirmDialog } from "../ui/confirm-dialog";
 import { TableHead } from "../ui/table-head";
+import { RedeliveriesPanel, REDELIVERIES_KEY } from "./redeliveries-panel";
 
 type Filters = { connection_id: string; status_class: string; event_type: string; range: string };
 type Page = { data: FailureDto[]; next_cursor: string | null };
@@ -35,27 +38,59 @@ function unwrap<T extends object>(r: ActionResult<T>): T {
   return r;
 }
 
+type RedeliverAction = (input: unknown) => Promise<ActionResult<{ redelivery: RedeliveryDto }>>;
+
 export function FailuresBrowser({
   connections,
   initialFilters,
   listAction,
   detailAction,
+  redeliverAction,
+  listRedeliveriesAction,
+  cancelRedeliveryAction,
 }: {
   connections: { id: string; name: string }[];
   initialFilters: Filters;
   listAction: (params: Record<string, string | undefined>) => Promise<ActionResult<Page>>;
   detailAction: (id: string) => Promise<ActionResult<{ detail: FailureDetail }>>;
+  redeliverAction: RedeliverAction;
+  listRedeliveriesAction: () => Promise<ActionResult<{ data: RedeliveryWithProblems[] }>>;
+  cancelRedeliveryAction: (id: string) => Promise<ActionResult<{ redelivery: RedeliveryDto }>>;
 }) {
   const router = useRouter();
   const pathname = usePathname();
+  const queryClient = useQueryClient();
   const [filters, setFilters] = useState<Filters>({ ...initialFilters, range: RANGES[initialFilters.range] ? initialFilters.range : "30d" });
   const [eventType, setEventType] = useState(initialFilters.event_type);
   const [open, setOpen] = useState<string | null>(null);
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const [confirmAll, setConfirmAll] = useState(false);
+  const [pending, setPending] = useState<"selected" | "all" | string | null>(null);
+  const [notice, setNotice] = useState<{ tone: "success" | "error"; text: string } | null>(null);
+
+  const redeliver = async (input: unknown, what: typeof pending) => {
+    setPending(what);
+    const r = await redeliverAction(input);
+    setPending(null);
+    if (r.ok) {
+      const { total, skipped } = r.redelivery;
+      const sending = total - skipped;
+      setNotice({
+        tone: "success",
+        text: `Redelivery started: ${sending} ${sending === 1 ? "event" : "events"} to send${skipped > 0 ? `, ${skipped} skipped` : ""}. Progress is shown under Redeliveries.`,
+      });
+      setSelected(new Set());
+      void queryClient.invalidateQueries({ queryKey: REDELIVERIES_KEY });
+    } else {
+      setNotice({ tone: "error", text: r.message });
+    }
+  };
 
   const update = (next: Partial<Filters>) => {
     const merged = { ...filters, ...next };
     setFilters(merged);
     setOpen(null);
+    setSelected(new Set());
     const qs = new URLSearchParams(Object.entries(merged).filter(([k, v]) => v && !(k === "range" && v === "30d")));
     router.replace(qs.size ? `${pathname}?${qs}` : pathname, { scroll: false });
   };
@@ -78,6 +113,22 @@ export function FailuresBrowser({
     refetchInterval: 15_000,
   });
   const rows = query.data?.pages.flatMap((p) => p.data) ?? [];
+  const selectable = rows.filter((f) => f.outcome !== "RETRYING");
+  const allSelected = selectable.length > 0 && selectable.every((f) => selected.has(f.id));
+  const toggle = (id: string) =>
+    setSelected((prev) => {
+      const next = new Set(prev);
+      if (next.has(id)) next.delete(id);
+      else next.add(id);
+      return next;
+    });
+  const filterCriteria = () => ({
+    connection_id: filters.connection_id || undefined,
+    status_class: filters.status_class || undefined,
+    event_type: filters.event_type || undefined,
+    since: new Date(Date.now() - RANGES[filters.range]!.hours * 3600_000).toISOString(),
+  });
+  const connectionName = connections.find((c) => c.id === filters.connection_id)?.name;
 
   return (
     <div className="space-y-4">
@@ -144,6 +195,71 @@ export function FailuresBrowser({
         </div>
       </form>
 
+      <RedeliveriesPanel listAction={listRedeliveriesAction} cancelAction={cancelRedeliveryAction} connections={connections} />
+
+      {notice && (
+        <Alert tone={notice.tone} title={notice.tone === "error" ? "Could not start the redelivery" : undefined}>
+          {notice.text}
+        </Alert>
+      )}
+
+      {rows.length > 0 && (
+        <div className="flex flex-wrap items-center justify-between gap-3" role="toolbar" aria-label="Redeliver">
+          <div className="flex flex-wrap items-center gap-3">
+            <span className="text-sm text-slate-700" aria-live="polite">
+              {selected.size === 0 ? "Select failures to redeliver them." : `${selected.size} selected`}
+            </span>
+            <Button
+              variant="secondary"
+              disabled={selected.size === 0}
+              busy={pending === "selected"}
+              onClick={() => void redeliver({ ids: [...selected] }, "selected")}
+            >
+              Redeliver selected
+            </Button>
+            {selected.size > 0 && (
+              <Button variant="ghost" onClick={() => setSelected(new Set())}>
+                Clear selection
+              </Button>
+            )}
+          </div>
+          <Button variant="secondary" busy={pending === "all"} onClick={() => setConfirmAll(true)}>
+            Redeliver all matching…
+          </Button>
+        </div>
+      )}
+      <ConfirmDialog
+        open={confirmAll}
+        title="Redeliver everything that matches?"
+        confirmLabel="Redeliver"
+        tone="primary"
+        busy={pending === "all"}
+        onCancel={() => setConfirmAll(false)}
+        onConfirm={async () => {
+          await redeliver(filterCriteria(), "all");
+          setConfirmAll(false);
+        }}
+      >
+        <p>
+          Every event that is still undelivered (given up or rejected) among the failures of{" "}
+          <strong>{connectionName ?? "all connections"}</strong> in the <strong>{RANGES[filters.range]!.label.toLowerCase()}</strong>
+          {filters.status_class ? (
+            <>
+              {" "}
+              with <strong>{filters.status_class === "network" ? "timeouts and network errors" : `${filters.status_class} answers`}</strong>
+            </>
+          ) : null}
+          {filters.event_type ? (
+            <>
+              {" "}
+              of type <strong>{filters.event_type}</strong>
+            </>
+          ) : null}{" "}
+          is sent once more, signed, in the background.
+        </p>
+        <p className="mt-2">Events delivered later or already redelivered are not sent again. Disabled connections are skipped.</p>
+      </ConfirmDialog>
+
       {query.isError && <Alert tone="error" title="Could not load failed deliveries">{(query.error as Error).message}</Alert>}
       {query.isPending ? (
         <p role="status" className="rounded-xl bg-white p-6 text-sm text-slate-600 ring-1 ring-slate-200">
@@ -156,12 +272,50 @@ export function FailuresBrowser({
       ) : (
         <div className="overflow-x-auto rounded-xl bg-white ring-1 ring-slate-200">
           <table className="min-w-full divide-y divide-slate-200 text-sm">
-            <TableHead columns={["Time", "Connection", "Event", "Status or error", "Attempt", "Outcome", { hidden: "Details" }]} />
+            <TableHead
+              columns={[
+                {
+                  key: "select",
+                  content: (
+                    <input
+                      type="checkbox"
+                      aria-label="Select every failure shown"
+                      className="h-4 w-4 rounded border-slate-300 text-indigo-600 focus:ring-indigo-600"
+                      checked={allSelected}
+                      disabled={selectable.length === 0}
+                      onChange={() => setSelected(allSelected ? new Set() : new Set(selectable.map((f) => f.id)))}
+                    />
+                  ),
+                },
+                "Time",
+                "Connection",
+                "Event",
+                "Status or error",
+                "Outcome",
+                { hidden: "Details" },
+              ]}
+            />
             <tbody className="divide-y divide-slate-100">
               {rows.map((f) => (
                 <Fragment key={f.id}>
-                  <tr data-testid="failure-row" className={open === f.id ? "bg-indigo-50" : undefined}>
-                    <td className="whitespace-nowrap px-4 py-3 text-slate-700">{new Date(f.attempted_at).toLocaleString()}</td>
+                  <tr data-testid="failure-row" className={open === f.id ? "bg-indigo-50" : selected.has(f.id) ? "bg-slate-50" : undefined}>
+                    <td className="px-4 py-3">
+                      <input
+                        type="checkbox"
+                        aria-label={`Select the failure of ${f.event_type} at ${new Date(f.attempted_at).toLocaleString()}`}
+                        title={f.outcome === "RETRYING" ? "Still being retried automatically" : undefined}
+                        className="h-4 w-4 rounded border-slate-300 text-indigo-600 focus:ring-indigo-600 disabled:opacity-40"
+                        disabled={f.outcome === "RETRYING"}
+                        checked={selected.has(f.id)}
+                        onChange={() => toggle(f.id)}
+                      />
+                    </td>
+                    <td className="whitespace-nowrap px-4 py-3 text-slate-700">
+                      <time dateTime={f.attempted_at} title={new Date(f.attempted_at).toLocaleString()}>
+                        {new Date(f.attempted_at).toLocaleDateString()}
+                        <span className="block text-xs text-slate-500">{new Date(f.attempted_at).toLocaleTimeString()}</span>
+                      </time>
+                    </td>
                     <td className="px-4 py-3 text-slate-900">{f.connection_name}</td>
                     <td className="px-4 py-3">
                       <p className="font-mono text-xs text-slate-900">{f.event_type}</p>
@@ -169,9 +323,13 @@ export function FailuresBrowser({
                         {f.event_id.slice(0, 8)}…
                       </p>
                     </td>
-                    <td className="max-w-xs px-4 py-3 text-slate-700">{f.status_code !== null ? `HTTP ${f.status_code}` : (f.error ?? "Unknown error")}</td>
-                    <td className="whitespace-nowrap px-4 py-3 text-slate-700">
-                      #{f.attempt} · {f.latency_ms} ms
+                    <td className="max-w-xs px-4 py-3 text-slate-700">
+                      <p className={f.status_code !== null ? "whitespace-nowrap" : undefined}>
+                        {f.status_code !== null ? `HTTP ${f.status_code}` : (f.error ?? "Unknown error")}
+                      </p>
+                      <p className="whitespace-nowrap text-xs text-slate-500">
+                        attempt {f.attempt} · {f.latency_ms} ms
+                      </p>
                     </td>
                     <td className="px-4 py-3">
                       <span className={`inline-flex whitespace-nowrap rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset ${OUTCOMES[f.outcome].className}`}>
@@ -204,6 +362,18 @@ export function FailuresBrowser({
             </Button>
           </div>
           <FailureDetailView id={open} action={detailAction} />
+          <div className="mt-4 flex flex-wrap items-center gap-3 border-t border-slate-100 pt-4">
+            {rows.find((f) => f.id === open)?.outcome === "RETRYING" ? (
+              <p className="text-sm text-slate-600">This event is still being retried automatically; it can be redelivered once the stream settles it.</p>
+            ) : (
+              <>
+                <Button busy={pending === open} onClick={() => void redeliver({ ids: [open] }, open)}>
+                  Redeliver this event
+                </Button>
+                <p className="text-sm text-slate-600">Sends the event to this connection once more, signed like every streamed event.</p>
+              </>
+            )}
+          </div>
         </section>
       )}
       {query.hasNextPage && (

@@ -1,11 +1,18 @@
-/** The header row of the console's data tables; a column given as `{ hidden }` is read by screen readers only. */
-export function TableHead({ columns }: { columns: (string | { hidden: string })[] }) {
+import type { ReactNode } from "react";
+
+type Column = string | { hidden: string } | { key: string; content: ReactNode };
+
+/**
+ * The header row of the console's data tables; a column given as `{ hidden }` is read by screen
+ * readers only, `{ key, content }` holds a control (a select-all checkbox).
+ */
+export function TableHead({ columns }: { columns: Column[] }) {
   return (
     <thead className="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
       <tr>
         {columns.map((c) => (
-          <th key={typeof c === "string" ? c : c.hidden} scope="col" className="px-4 py-3">
-            {typeof c === "string" ? c : <span className="sr-only">{c.hidden}</span>}
+          <th key={typeof c === "string" ? c : "hidden" in c ? c.hidden : c.key} scope="col" className="px-4 py-3">
+            {typeof c === "string" ? c : "hidden" in c ? <span className="sr-only">{c.hidden}</span> : c.content}
           </th>
         ))}
       </tr>

@@ -101,6 +101,47 @@ export const openApiDocument = {
           data: { type: "object", default: {} },
         },
       },
+      RedeliveryRequest: {
+        oneOf: [
+          {
+            type: "object",
+            required: ["ids"],
+            additionalProperties: false,
+            description: "Redeliver the events of these failed attempts (any outcome but RETRYING).",
+            properties: { ids: { type: "array", minItems: 1, maxItems: 1000, items: { type: "string", format: "uuid" } } },
+          },
+          {
+            type: "object",
+            minProperties: 1,
+            additionalProperties: false,
+            description: "Redeliver every still-undelivered event (GIVEN_UP or REJECTED) matching the filter, at most 100,000.",
+            properties: {
+              connection_id: { type: "string", format: "uuid" },
+              since: { type: "string", format: "date-time" },
+              until: { type: "string", format: "date-time" },
+              status_class: { enum: ["4xx", "5xx", "network"] },
+              event_type: { type: "string", pattern: "^[A-Z0-9_]+$" },
+            },
+          },
+        ],
+      },
+      Redelivery: {
+        type: "object",
+        properties: {
+          id: { type: "string", format: "uuid" },
+          status: { enum: ["QUEUED", "RUNNING", "COMPLETED", "CANCELLED"] },
+          criteria: { type: "object", description: "The request's ids or filter" },
+          total: { type: "integer", description: "Events in this redelivery (one per connection and event)" },
+          succeeded: { type: "integer" },
+          failed: { type: "integer", description: "Sent and not answered 2xx, or not sent after the destination failed 5 times in a row" },
+          skipped: { type: "integer", description: "Not sent: connection disabled or deleted, still retrying, already being redelivered, cancelled" },
+          pending: { type: "integer" },
+          requested_by: { type: ["object", "null"], properties: { id: { type: "string" }, name: { type: "string" } } },
+          created_at: { type: "string", format: "date-time" },
+          started_at: { type: ["string", "null"], format: "date-time" },
+          finished_at: { type: ["string", "null"], format: "date-time" },
+        },
+      },
       TestResult: {
         type: "object",
         properties: {
@@ -180,6 +221,56 @@ export const openApiDocument = {
           "400": errorResponse("Invalid parameter"),
           ...common,
         },
+      },
+    },
+    "/failures/redeliver": {
+      post: {
+        summary: "Redeliver failed deliveries in the background",
+        description:
+          "Each (connection, event) is sent once more through the normal signed path by the worker. Poll the Location for progress. A 2xx marks the event's failed attempts REDELIVERED; a failure is listed as one more attempt.",
+        requestBody: { required: true, content: { "application/json": { schema: ref("RedeliveryRequest") } } },
+        responses: {
+          "202": { description: "Queued", headers: { Location: { schema: { type: "string" } } }, content: { "application/json": { schema: ref("Redelivery") } } },
+          "400": errorResponse("Invalid body, or more than 100,000 events match"),
+          "404": errorResponse("An id is not a failed delivery of the last 30 days (details.missing_ids)"),
+          "409": errorResponse("Nothing to redeliver (details.skipped gives the reasons)"),
+          "503": errorResponse("WORKER_UNAVAILABLE: no worker has set up the queue yet"),
+          ...common,
+        },
+      },
+    },
+    "/failures/redeliveries": {
+      get: { summary: "The last 50 redeliveries, newest first", responses: { "200": json({ type: "object", properties: { data: { type: "array", items: ref("Redelivery") } } }), ...common } },
+    },
+    "/failures/redeliveries/{id}": {
+      parameters: [idParam],
+      get: {
+        summary: "One redelivery's progress, with the most frequent reasons events failed or were skipped",
+        responses: {
+          "200": json({
+            allOf: [
+              ref("Redelivery"),
+              {
+                type: "object",
+                properties: {
+                  problems: {
+                    type: "array",
+                    items: { type: "object", properties: { state: { enum: ["FAILED", "SKIPPED"] }, message: { type: "string" }, count: { type: "integer" } } },
+                  },
+                },
+              },
+            ],
+          }),
+          "404": errorResponse("Not found"),
+          ...common,
+        },
+      },
+    },
+    "/failures/redeliveries/{id}/cancel": {
+      parameters: [idParam],
+      post: {
+        summary: "Cancel a queued or running redelivery (events not sent yet are skipped)",
+        responses: { "200": json(ref("Redelivery")), "404": errorResponse("Not found"), "409": errorResponse("Already completed or cancelled"), ...common },
       },
     },
     "/connections": {

@@ -34,6 +34,7 @@ export type HealthVerdict =
     };
 
 const minutes = (ms: number) => Math.round(ms / 60_000);
+const plural = (n: number) => (n === 1 ? "1 minute" : `${n} minutes`);
 
 /** Counts of the samples inside the window ending at `now`. */
 export function countWindow(samples: readonly AttemptSample[], now: number, windowMs: number): WindowCounts {
@@ -59,7 +60,7 @@ export function evaluateHealth(state: HealthState, now: number, t: HealthThresho
     return {
       disable: true,
       rule: "FAILURE_RATE",
-      summary: `${Math.round(failureRate * 100)}% of ${attempts} deliveries failed in the last ${numbers.windowMinutes} minutes (${
+      summary: `${Math.round(failureRate * 100)}% of ${attempts} deliveries failed in the last ${plural(numbers.windowMinutes)} (${
         failures - timeouts
       } error answers or network errors, ${timeouts} timeouts).`,
       numbers,
@@ -69,7 +70,7 @@ export function evaluateHealth(state: HealthState, now: number, t: HealthThresho
     return {
       disable: true,
       rule: "SUSTAINED_OUTAGE",
-      summary: `Every delivery failed for ${numbers.failingForMinutes} minutes (${state.failuresSinceSuccess} attempts without a success).`,
+      summary: `Every delivery failed for ${plural(numbers.failingForMinutes)} (${state.failuresSinceSuccess} attempts without a success).`,
       numbers,
     };
   }

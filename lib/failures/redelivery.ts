@@ -236,11 +236,14 @@ export async function getRedelivery(pool: pg.Pool, organizationId: string, id: s
   return rows[0] ? toDto(rows[0]) : null;
 }
 
+export type RedeliveryProblem = { state: "FAILED" | "SKIPPED"; message: string; count: number };
+export type RedeliveryWithProblems = RedeliveryDto & { problems: RedeliveryProblem[] };
+
 /** One redelivery with the reasons its events failed or were skipped, most frequent first. */
-export async function loadRedelivery(pool: pg.Pool, organizationId: string, id: string) {
+export async function loadRedelivery(pool: pg.Pool, organizationId: string, id: string): Promise<RedeliveryWithProblems> {
   const redelivery = await getRedelivery(pool, organizationId, id);
   if (!redelivery) throw new AppError("NOT_FOUND", "No redelivery with that id.");
-  const { rows } = await pool.query<{ state: "FAILED" | "SKIPPED"; message: string; count: number }>(
+  const { rows } = await pool.query<RedeliveryProblem>(
     `SELECT state::text, coalesce(error, 'HTTP ' || status_code) AS message, count(*)::int AS count
      FROM redelivery_items WHERE redelivery_id = $1 AND state IN ('FAILED', 'SKIPPED')
      GROUP BY 1, 2 ORDER BY count DESC, message LIMIT 5`,

@@ -63,7 +63,17 @@ export default async function ConnectionPage({ params }: { params: Promise<{ id:
 
       {c.disabled_reason === "AUTO" && (
         <Alert tone="error" title="Auto-disabled because of an abnormally high failure rate">
-          {details?.summary ?? "Deliveries kept failing."} Fix the destination, send a test event, then enable the connection again.
+          <p>
+            {details?.summary ?? "Deliveries kept failing."} Fix the destination, send a test event, then switch the connection back on: it
+            delivers the events it missed.
+          </p>
+          <p className="mt-1">
+            Events that were rejected or given up on can be sent again from{" "}
+            <Link href={`/settings/event-streaming/failures?connection_id=${c.id}`} className="font-medium underline">
+              Failed deliveries
+            </Link>
+            .
+          </p>
         </Alert>
       )}
       {!c.enabled && (

@@ -4,7 +4,7 @@ import { EventStreamingBreadcrumb } from "@/components/ui/breadcrumb";
 import { PageHeader } from "@/components/ui/page-header";
 import { currentUser } from "@/lib/auth/session";
 import { db } from "@/lib/db/client";
-import { failureDetailAction, listFailuresAction } from "./actions";
+import { cancelRedeliveryAction, failureDetailAction, listFailuresAction, listRedeliveriesAction, redeliverAction } from "./actions";
 
 export const metadata: Metadata = { title: "Failed deliveries" };
 
@@ -23,7 +23,7 @@ export default async function FailuresPage({ searchParams }: { searchParams: Pro
       <EventStreamingBreadcrumb current="Failed deliveries" />
       <PageHeader
         title="Failed deliveries"
-        description="Every failed delivery attempt of the last 30 days, newest first. Retryable failures are retried automatically; the outcome shows what happened next."
+        description="Every failed delivery attempt of the last 30 days, newest first. Retryable failures are retried automatically; the outcome shows what happened next. Events that were given up or rejected can be redelivered."
       />
       <FailuresBrowser
         connections={connections}
@@ -35,6 +35,9 @@ export default async function FailuresPage({ searchParams }: { searchParams: Pro
         }}
         listAction={listFailuresAction}
         detailAction={failureDetailAction}
+        redeliverAction={redeliverAction}
+        listRedeliveriesAction={listRedeliveriesAction}
+        cancelRedeliveryAction={cancelRedeliveryAction}
       />
     </div>
   );
