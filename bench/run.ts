@@ -20,6 +20,8 @@ import { wireEvent, type WireEvent } from "../lib/events/envelope";
 import { publishEvents } from "../lib/events/publish";
 import { buildIfNeeded, WORKER_BUNDLE } from "../scripts/build-if-needed";
 import { listFailures, parseFailuresQuery } from "../lib/failures/list-failures";
+import { getRedelivery, requestRedelivery } from "../lib/failures/redelivery";
+import PgBoss from "pg-boss";
 import { freePort } from "../test/helpers/ports";
 
 // `npm run bench`: real PostgreSQL (embedded), the real worker and web processes, and loopback
@@ -27,7 +29,7 @@ import { freePort } from "../test/helpers/ports";
 // streamer issue; a miss is reported, not hidden.
 
 const require = createRequire(import.meta.url);
-// `npm run bench -- --only=throughput,latency,isolation,backlog,ingest,failures` runs a subset.
+// `npm run bench -- --only=throughput,latency,isolation,backlog,ingest,failures,redelivery` runs a subset.
 const onlyArg = process.argv.find((a) => a.startsWith("--only="));
 const only = onlyArg ? new Set(onlyArg.slice("--only=".length).split(",")) : null;
 const enabled = (name: string) => !only || only.has(name);
@@ -346,6 +348,40 @@ async function main() {
         failuresMs[label] = +percentile(times.sort((x, y) => x - y), 50).toFixed(1);
       }
     }
+    // --- redelivery: 10,000 given-up events sent again by the worker (one redelivery, HMAC-signed)
+    let redeliveryRate = NaN;
+    let redeliveryRequestMs = NaN;
+    if (enabled("redelivery")) {
+      const R = 10_000;
+      log(`redelivery: ${R.toLocaleString("en-US")} given-up events`);
+      const org5 = await newOrg("Redelivery");
+      const rc = await createConnection(deps, org5, { name: "Redeliver", url: receivers[2]!.url, auth: { type: "HMAC" } });
+      // The stream must not send these events itself: paused while they are written, then its cursor moved past them.
+      await setEnabled(deps, org5, rc.connection.id, false);
+      await publishEvents(pool, org5.organizationId, events(R, "REDELIVERED_EVENT"));
+      await pool.query("UPDATE connections SET cursor = (SELECT max(seq) FROM events WHERE organization_id = $1) WHERE id = $2", [
+        org5.organizationId,
+        rc.connection.id,
+      ]);
+      await setEnabled(deps, org5, rc.connection.id, true);
+      await pool.query(
+        `INSERT INTO delivery_failures (organization_id, connection_id, event_seq, event_id, event_type, attempt, attempted_at, status_code, latency_ms, outcome)
+         SELECT organization_id, $2, seq, id, event_type, 1, now() - interval '1 hour', 503, 10, 'GIVEN_UP' FROM events
+         WHERE organization_id = $1 AND event_type = 'REDELIVERED_EVENT'`,
+        [org5.organizationId, rc.connection.id],
+      );
+      const boss = new PgBoss({ connectionString: database.url });
+      const requestStart = now();
+      const requested = await requestRedelivery(pool, boss, org5, { connection_id: rc.connection.id });
+      redeliveryRequestMs = now() - requestStart;
+      const start = now();
+      await waitFor(async () => (await getRedelivery(pool, org5.organizationId, requested.id))?.status === "COMPLETED", 300_000, "the redelivery");
+      redeliveryRate = R / ((now() - start) / 1000);
+      const done = (await getRedelivery(pool, org5.organizationId, requested.id))!;
+      if (done.succeeded !== R) throw new Error(`redelivery sent ${done.succeeded} of ${R}`);
+      log(`redelivery: request ${redeliveryRequestMs.toFixed(0)} ms, ${Math.round(redeliveryRate)} events/s (includes the worker's pick-up, polled every second)`);
+    }
+
     const failureTimes = Object.values(failuresMs);
     const worstFailuresMs = failureTimes.length ? Math.max(...failureTimes) : NaN;
 
@@ -360,6 +396,8 @@ async function main() {
       worker_peak_rss_mb: Math.round(peakRss),
       ingest_events_per_s: Math.round(ingestRate),
       failures_first_page_ms: failuresMs,
+      redelivery_request_ms: Math.round(redeliveryRequestMs),
+      redelivery_events_per_s: Math.round(redeliveryRate),
     };
     const rows: [string, string, string, boolean][] = [
       ["throughput (3 connections, 1 event/POST)", `${results.throughput_deliveries_per_s} deliveries/s`, "≥ 4,000/s", throughput >= 4000],
@@ -370,6 +408,8 @@ async function main() {
       ["worker peak RSS during the backlog", `${results.worker_peak_rss_mb} MB`, "≤ 250 MB", peakRss <= 250],
       ["ingest: POST /api/v1/events, batches of 1,000", `${results.ingest_events_per_s} events/s`, "≥ 20,000/s", ingestRate >= 20000],
       ["failures list, first page of 1,000,000 (worst filter)", `${worstFailuresMs.toFixed(1)} ms`, "≤ 100 ms", worstFailuresMs <= 100],
+      ["redelivery: request for 10,000 events (202)", `${results.redelivery_request_ms} ms`, "≤ 2,000 ms", redeliveryRequestMs <= 2000],
+      ["redelivery: 10,000 events, one redelivery", `${results.redelivery_events_per_s} events/s`, "≥ 500/s", redeliveryRate >= 500],
     ];
     console.log(`\nTributary benchmark — ${os.cpus().length} CPUs, Node ${process.version}, ${new Date().toISOString()}\n`);
     console.log(`${"scenario".padEnd(58)}${"measured".padEnd(34)}${"target".padEnd(12)}met`);

@@ -23,8 +23,10 @@ export type RedeliveryRunnerDeps = {
   maxConsecutiveFailures?: number;
   /** True once the worker is shutting down: the run stops after the request in flight. */
   stopping?: () => boolean;
-  /** Events read per query (50). */
+  /** Events read per query (100). */
   chunkSize?: number;
+  /** Requests in flight at once (8); once a destination fails, it gets one at a time until it succeeds. */
+  concurrency?: number;
 };
 
 /** `continue`: events are left and the caller queues the next run; `busy`: another run holds this redelivery. */
@@ -43,7 +45,7 @@ type Destination = { prepared: PreparedTarget; secrets: string[] } | null;
 
 // Session-lock class: one run per redelivery across every worker (the lock dies with the connection).
 const RUN_LOCK = 7272;
-const CHUNK = 50;
+const CHUNK = 100;
 const FLUSH_EVERY_MS = 1_000;
 const NIL_UUID = "00000000-0000-0000-0000-000000000000";
 
@@ -115,24 +117,48 @@ export async function runRedelivery(deps: RedeliveryRunnerDeps, redeliveryId: st
         (await readEventsBySeq(pool, organizationId, [...new Set(items.map((i) => i.seq))])).map((e) => [e.seq, e] as const),
       );
 
-      for (const item of items) {
+      // Up to `concurrency` requests at once, in (connection, sequence) order; a destination that
+      // failed is probed one request at a time until it answers 2xx again.
+      const queue = [...items];
+      const inFlight = new Map<string, Set<Promise<unknown>>>();
+      let cancelled = false;
+      let flushing: Promise<boolean> | null = null;
+      const handle = async (item: Item): Promise<ItemResult> => {
         const destination = destinations.get(item.connectionId);
         const event = events.get(item.seq);
         const skip = (error: string): ItemResult => ({ ...item, state: "SKIPPED", statusCode: null, error, attemptedAt: null });
-        let result: ItemResult;
-        if (!destination) result = skip("The connection was deleted.");
-        else if (!enabled.has(item.connectionId)) result = skip("The connection is disabled; enable it to redeliver.");
-        else if (!event) result = skip("The event is no longer stored (past the 30-day retention).");
-        else if ((failuresInARow.get(item.connectionId) ?? 0) >= maxConsecutive) {
-          result = { ...item, state: "FAILED", statusCode: null, error: `Not sent: the destination failed ${maxConsecutive} times in a row.`, attemptedAt: null };
-        } else {
-          result = await send(deps, destination, item, event);
-          failuresInARow.set(item.connectionId, result.state === "SUCCEEDED" ? 0 : (failuresInARow.get(item.connectionId) ?? 0) + 1);
+        if (!destination) return skip("The connection was deleted.");
+        if (!enabled.has(item.connectionId)) return skip("The connection is disabled; enable it to redeliver.");
+        if (!event) return skip("The event is no longer stored (past the 30-day retention).");
+        const requests = inFlight.get(item.connectionId) ?? new Set();
+        inFlight.set(item.connectionId, requests);
+        while ((failuresInARow.get(item.connectionId) ?? 0) > 0 && requests.size > 0) await Promise.race(requests);
+        if ((failuresInARow.get(item.connectionId) ?? 0) >= maxConsecutive) {
+          return { ...item, state: "FAILED", statusCode: null, error: `Not sent: the destination failed ${maxConsecutive} times in a row.`, attemptedAt: null };
         }
-        pendingResults.push(result);
-        if (Date.now() - lastFlush >= FLUSH_EVERY_MS && !(await flush())) return "cancelled";
-        if (deps.stopping?.()) break;
-      }
+        const request = send(deps, destination, item, event);
+        requests.add(request);
+        try {
+          const result = await request;
+          failuresInARow.set(item.connectionId, result.state === "SUCCEEDED" ? 0 : (failuresInARow.get(item.connectionId) ?? 0) + 1);
+          return result;
+        } finally {
+          requests.delete(request);
+        }
+      };
+      const lane = async () => {
+        while (queue.length > 0 && !cancelled && !deps.stopping?.()) {
+          pendingResults.push(await handle(queue.shift()!));
+          if (!flushing && Date.now() - lastFlush >= FLUSH_EVERY_MS) {
+            flushing = flush();
+            if (!(await flushing)) cancelled = true;
+            flushing = null;
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: Math.max(1, Math.min(deps.concurrency ?? 8, items.length)) }, lane));
+      if (flushing) await flushing;
+      if (cancelled) return "cancelled";
       if (!(await flush())) return "cancelled";
     }
   } catch (err) {
@@ -187,6 +213,11 @@ async function enabledConnections(pool: pg.Pool, ids: string[]): Promise<Set<str
  * the redelivery was cancelled meanwhile.
  */
 async function writeResults(pool: pg.Pool, organizationId: string, redeliveryId: string, results: ItemResult[]): Promise<boolean> {
+  // The results' (connection, sequence) range bounds the index scans whatever plan the statistics of
+  // a freshly filled table lead to (without it: a nested loop over every item, 370 ms per 100).
+  const sorted = [...results].sort((a, b) => (a.connectionId === b.connectionId ? (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0) : a.connectionId < b.connectionId ? -1 : 1));
+  const first = sorted[0]!;
+  const last = sorted[sorted.length - 1]!;
   const client = await pool.connect();
   try {
     await client.query("BEGIN");
@@ -194,6 +225,7 @@ async function writeResults(pool: pg.Pool, organizationId: string, redeliveryId:
       `UPDATE redelivery_items i SET state = u.state::"RedeliveryItemState", status_code = u.status, error = u.error, attempted_at = u.at
        FROM unnest($2::uuid[], $3::bigint[], $4::text[], $5::int[], $6::text[], $7::timestamptz[]) AS u(cid, seq, state, status, error, at)
        WHERE i.redelivery_id = $1 AND i.connection_id = u.cid AND i.event_seq = u.seq AND i.state = 'PENDING'
+         AND (i.connection_id, i.event_seq) >= ($8::uuid, $9::bigint) AND (i.connection_id, i.event_seq) <= ($10::uuid, $11::bigint)
        RETURNING i.connection_id, i.event_seq::text AS seq, i.failure_id, i.state::text AS state`,
       [
         redeliveryId,
@@ -203,16 +235,24 @@ async function writeResults(pool: pg.Pool, organizationId: string, redeliveryId:
         results.map((r) => r.statusCode),
         results.map((r) => r.error),
         results.map((r) => r.attemptedAt),
+        first.connectionId,
+        first.seq.toString(),
+        last.connectionId,
+        last.seq.toString(),
       ],
     );
     const succeeded = updated.rows.filter((r) => r.state === "SUCCEEDED");
     if (succeeded.length > 0) {
+      const seqs = succeeded.map((r) => BigInt(r.seq));
+      const min = seqs.reduce((a, b) => (b < a ? b : a));
+      const max = seqs.reduce((a, b) => (b > a ? b : a));
       await client.query(
         `UPDATE delivery_failures f SET outcome = 'REDELIVERED'
          FROM unnest($1::uuid[], $2::bigint[], $3::uuid[]) AS u(cid, seq, fid)
          WHERE f.connection_id = u.cid AND f.event_seq = u.seq AND f.outcome <> 'RETRYING'
-           AND (f.outcome IN ('GIVEN_UP', 'REJECTED') OR f.id = u.fid)`,
-        [succeeded.map((r) => r.connection_id), succeeded.map((r) => r.seq), succeeded.map((r) => r.failure_id)],
+           AND (f.outcome IN ('GIVEN_UP', 'REJECTED') OR f.id = u.fid)
+           AND f.connection_id = ANY($1::uuid[]) AND f.event_seq BETWEEN $4 AND $5`,
+        [succeeded.map((r) => r.connection_id), succeeded.map((r) => r.seq), succeeded.map((r) => r.failure_id), min.toString(), max.toString()],
       );
     }
     // A failed request happened whether or not the redelivery was cancelled meanwhile: it is listed.

@@ -135,7 +135,7 @@ describe("redelivery", () => {
     const events = f.events(8);
     await failed(connectionId, events, "GIVEN_UP");
     const requested = await requestRedelivery(f.pool, boss, f.principal, parseRedeliveryRequest({ since: new Date(Date.now() - 3600_000).toISOString() }));
-    expect(await runRedelivery(runnerDeps({ maxConsecutiveFailures: 5 }), requested.id)).toBe("completed");
+    expect(await runRedelivery(runnerDeps({ maxConsecutiveFailures: 5, concurrency: 1 }), requested.id)).toBe("completed");
 
     expect(streamed(r)).toHaveLength(5);
     const done = await loadRedelivery(f.pool, f.principal.organizationId, requested.id);
@@ -149,6 +149,30 @@ describe("redelivery", () => {
     expect(attempts.every((x) => x.outcome === "GIVEN_UP" && x.statusCode === 503 && x.responseExcerpt === "still down")).toBe(true);
     // Still undelivered, so a later redelivery picks them up again.
     expect(await t.db.deliveryFailure.count({ where: { outcome: "REDELIVERED" } })).toBe(0);
+  });
+
+  it("sends several at once to a healthy destination, and probes a failing one a request at a time", async () => {
+    const { id: connectionId } = await f.connect(r);
+    r.respondWith({ status: 200, delayMs: 20 });
+    await failed(connectionId, f.events(16), "GIVEN_UP");
+    const healthy = await requestRedelivery(f.pool, boss, f.principal, { connection_id: connectionId });
+    expect(await runRedelivery(runnerDeps({ concurrency: 4 }), healthy.id)).toBe("completed");
+    expect(streamed(r)).toHaveLength(16);
+    expect(r.maxConcurrent).toBe(4);
+
+    const failing = await startReceiver();
+    try {
+      const { id: other } = await f.connect(failing, { type: "NONE" }, "Failing");
+      failing.respondWith({ status: 503, delayMs: 20 });
+      await failed(other, f.events(12), "GIVEN_UP");
+      const requested = await requestRedelivery(f.pool, boss, f.principal, { connection_id: other });
+      expect(await runRedelivery(runnerDeps({ concurrency: 4, maxConsecutiveFailures: 5 }), requested.id)).toBe("completed");
+      // Four at once fail; then one probe alone, the fifth failure in a row; the other seven are not sent.
+      expect(streamed(failing)).toHaveLength(5);
+      expect((await loadRedelivery(f.pool, f.principal.organizationId, requested.id)).failed).toBe(12);
+    } finally {
+      await failing.close();
+    }
   });
 
   it("refuses bad requests with a clear error and writes nothing", async () => {
@@ -208,7 +232,7 @@ describe("redelivery", () => {
     r.respondWith({ status: 200, delayMs: 50 });
     await failed(connectionId, f.events(40), "GIVEN_UP");
     const requested = await requestRedelivery(f.pool, boss, f.principal, { connection_id: connectionId });
-    const run = runRedelivery(runnerDeps(), requested.id);
+    const run = runRedelivery(runnerDeps({ concurrency: 2 }), requested.id);
     await waitUntil(() => streamed(r).length >= 3, 10_000, "a few sent");
     const cancelled = await cancelRedelivery(f.pool, f.principal, requested.id);
     expect(cancelled.status).toBe("CANCELLED");
@@ -230,7 +254,7 @@ describe("redelivery", () => {
     await failed(connectionId, events, "GIVEN_UP");
     const requested = await requestRedelivery(f.pool, boss, f.principal, { connection_id: connectionId });
 
-    const slow = runRedelivery(runnerDeps({ budgetMs: 60_000 }), requested.id);
+    const slow = runRedelivery(runnerDeps({ budgetMs: 60_000, concurrency: 1 }), requested.id);
     await waitUntil(() => streamed(r).length >= 1, 5_000, "first send");
     expect(await runRedelivery(runnerDeps(), requested.id)).toBe("busy");
     await cancelRedelivery(f.pool, f.principal, requested.id);
