@@ -46,15 +46,16 @@ type Destination = { prepared: PreparedTarget; secrets: string[] } | null;
 // Session-lock class: one run per redelivery across every worker (the lock dies with the connection).
 const RUN_LOCK = 7272;
 const CHUNK = 100;
-const FLUSH_EVERY_MS = 1_000;
+// Progress is written (and a cancellation noticed) this often while requests go out.
+const FLUSH_EVERY_MS = 250;
 const NIL_UUID = "00000000-0000-0000-0000-000000000000";
 
 /**
  * Works through a redelivery's pending events in (connection, sequence) order, each sent once
  * through the normal signed path (the same target, headers, signature and guarded client as the
- * stream), and writes progress at least every second. A 2xx marks the event's undelivered failure
- * rows REDELIVERED; a failure is recorded as one more failed attempt. Stops when done, cancelled,
- * out of budget, or the worker is stopping.
+ * stream), and writes progress (noticing a cancellation) every 250 ms. A 2xx marks the event's
+ * undelivered failure rows REDELIVERED; a failure is recorded as one more failed attempt. Stops
+ * when done, cancelled, out of budget, or the worker is stopping.
  */
 export async function runRedelivery(deps: RedeliveryRunnerDeps, redeliveryId: string): Promise<RunOutcome> {
   const { pool, logger } = deps;

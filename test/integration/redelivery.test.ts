@@ -229,7 +229,7 @@ describe("redelivery", () => {
 
   it("cancels: what is not sent yet is skipped, the counters add up, and the run stops", async () => {
     const { id: connectionId } = await f.connect(r);
-    r.respondWith({ status: 200, delayMs: 50 });
+    r.respondWith({ status: 200, delayMs: 100 });
     await failed(connectionId, f.events(40), "GIVEN_UP");
     const requested = await requestRedelivery(f.pool, boss, f.principal, { connection_id: connectionId });
     const run = runRedelivery(runnerDeps({ concurrency: 2 }), requested.id);
@@ -238,7 +238,8 @@ describe("redelivery", () => {
     expect(cancelled.status).toBe("CANCELLED");
     expect(await run).toBe("cancelled");
     const sent = streamed(r).length;
-    expect(sent).toBeLessThan(40);
+    // Noticed at the next progress write (250 ms): far fewer than all 40 went out.
+    expect(sent).toBeLessThanOrEqual(20);
     const done = await loadRedelivery(f.pool, f.principal.organizationId, requested.id);
     expect(done.succeeded + done.failed + done.skipped).toBe(40);
     expect(done.succeeded).toBeLessThanOrEqual(sent);
