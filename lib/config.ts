@@ -108,7 +108,7 @@ export type Config = Readonly<{
     timeoutMs: number;
     retryBaseDelayMs: number;
     retryMaxDelayMs: number;
-    /** After this long retrying, an event is given up (it stays in the failed-deliveries list). */
+    /** After this long retrying, an event is given up (it stays in the failed-deliveries list, redeliverable). */
     retryHorizonMs: number;
     /** Thresholds of the auto-disable policy (lib/delivery/auto-disable-policy.ts). */
     health: Readonly<{ windowMs: number; minSample: number; maxFailureRate: number; outageMs: number; outageMinAttempts: number }>;

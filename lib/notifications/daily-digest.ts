@@ -52,7 +52,7 @@ export function digestEmail(to: string[], failures: ConnectionFailures[], appUrl
       `  ${link(f)}`,
       "",
     ]),
-    "Failed events are retried automatically; every failed attempt is listed on the Failed deliveries page for 30 days.",
+    "Failed events are retried automatically; every failed attempt is listed on the Failed deliveries page for 30 days, where those given up or rejected can be redelivered.",
   ].join("\n");
   const html = `<p>Deliveries of audit events failed in the last 24 hours:</p>
 ${failures
@@ -63,7 +63,7 @@ ${failures
 <p><a href="${escapeHtml(link(f))}">See the failed deliveries of ${escapeHtml(f.connectionName)}</a></p>`,
   )
   .join("\n")}
-<p>Failed events are retried automatically; every failed attempt is listed on the Failed deliveries page for 30 days.</p>`;
+<p>Failed events are retried automatically; every failed attempt is listed on the Failed deliveries page for 30 days, where those given up or rejected can be redelivered.</p>`;
   return { to, subject, text, html };
 }
 
