@@ -56,21 +56,32 @@ export function parseFailuresQuery(params: Record<string, string | undefined>): 
  * at a time. Keyset pagination on (attempted_at, id) walks the
  * (organization_id, attempted_at DESC, id DESC) index, so page 1,000 costs what page 1 does.
  */
-export async function listFailures(pool: pg.Pool, organizationId: string, q: FailuresQuery, now = new Date()) {
+export type FailureFilter = Pick<FailuresQuery, "connection_id" | "since" | "until" | "status_class" | "event_type">;
+
+/**
+ * The WHERE conditions on `delivery_failures f` for an organization's filter, within the 30-day
+ * list; parameters are appended to `values` (which holds the organization's id at `orgParam`).
+ */
+export function failureFilterSql(filter: FailureFilter, values: unknown[], orgParam: number, now = new Date()): string[] {
   const floor = new Date(now.getTime() - RETENTION_DAYS * 24 * 3600_000);
-  const since = q.since && new Date(q.since) > floor ? new Date(q.since) : floor;
-  const where = ["f.organization_id = $1", "f.attempted_at >= $2"];
-  const values: unknown[] = [organizationId, since];
+  const where = [`f.organization_id = $${orgParam}`];
   const add = (sql: string, value: unknown) => {
     values.push(value);
     where.push(sql.replace("?", `$${values.length}`));
   };
-  if (q.until) add("f.attempted_at < ?", new Date(q.until));
-  if (q.connection_id) add("f.connection_id = ?", q.connection_id);
-  if (q.event_type) add("f.event_type = ?", q.event_type);
-  if (q.status_class === "4xx") where.push("f.status_code BETWEEN 400 AND 499");
-  if (q.status_class === "5xx") where.push("f.status_code BETWEEN 500 AND 599");
-  if (q.status_class === "network") where.push("f.status_code IS NULL");
+  add("f.attempted_at >= ?", filter.since && new Date(filter.since) > floor ? new Date(filter.since) : floor);
+  if (filter.until) add("f.attempted_at < ?", new Date(filter.until));
+  if (filter.connection_id) add("f.connection_id = ?", filter.connection_id);
+  if (filter.event_type) add("f.event_type = ?", filter.event_type);
+  if (filter.status_class === "4xx") where.push("f.status_code BETWEEN 400 AND 499");
+  if (filter.status_class === "5xx") where.push("f.status_code BETWEEN 500 AND 599");
+  if (filter.status_class === "network") where.push("f.status_code IS NULL");
+  return where;
+}
+
+export async function listFailures(pool: pg.Pool, organizationId: string, q: FailuresQuery, now = new Date()) {
+  const values: unknown[] = [organizationId];
+  const where = failureFilterSql(q, values, 1, now);
   if (q.cursor) {
     const c = decodeCursor(q.cursor);
     values.push(c.at, c.id);

@@ -6,7 +6,7 @@ import { AppError, fieldErrors } from "../errors";
 import { wireEvent } from "../events/envelope";
 import { EVENT_TYPES } from "../events/event-types";
 import { insertEvents } from "../events/publish";
-import { failuresQuerySchema } from "./list-failures";
+import { failureFilterSql, failuresQuerySchema } from "./list-failures";
 import { RETENTION_DAYS } from "./retention";
 
 export const REDELIVERY_QUEUE = "redelivery";
@@ -60,14 +60,7 @@ export type RedeliveryDto = {
   finished_at: string | null;
 };
 
-type Row = {
-  id: string;
-  status: RedeliveryStatus;
-  criteria: RedeliveryCriteria;
-  total: number;
-  succeeded: number;
-  failed: number;
-  skipped: number;
+type Row = Omit<RedeliveryDto, "pending" | "requested_by" | "created_at" | "started_at" | "finished_at"> & {
   requested_by_id: string | null;
   requested_by_name: string | null;
   created_at: Date;
@@ -134,8 +127,9 @@ export async function requestRedelivery(
     const floor = new Date(now.getTime() - RETENTION_DAYS * 24 * 3600_000);
 
     let selection: string;
-    const values: unknown[] = [id, principal.organizationId, floor];
+    const values: unknown[] = [id, principal.organizationId];
     if ("ids" in criteria) {
+      values.push(floor);
       const ids = [...new Set(criteria.ids)];
       values.push(ids);
       const found = await client.query<{ id: string }>(
@@ -154,18 +148,7 @@ export async function requestRedelivery(
                    WHERE f.organization_id = $2 AND f.attempted_at >= $3 AND f.id = ANY($4::uuid[])
                    ORDER BY f.connection_id, f.event_seq, f.attempted_at DESC`;
     } else {
-      const where = ["f.organization_id = $2", "f.attempted_at >= $3", "f.outcome IN ('GIVEN_UP', 'REJECTED')"];
-      const add = (sql: string, value: unknown) => {
-        values.push(value);
-        where.push(sql.replace("?", `$${values.length}`));
-      };
-      if (criteria.since && new Date(criteria.since) > floor) add("f.attempted_at >= ?", new Date(criteria.since));
-      if (criteria.until) add("f.attempted_at < ?", new Date(criteria.until));
-      if (criteria.connection_id) add("f.connection_id = ?", criteria.connection_id);
-      if (criteria.event_type) add("f.event_type = ?", criteria.event_type);
-      if (criteria.status_class === "4xx") where.push("f.status_code BETWEEN 400 AND 499");
-      if (criteria.status_class === "5xx") where.push("f.status_code BETWEEN 500 AND 599");
-      if (criteria.status_class === "network") where.push("f.status_code IS NULL");
+      const where = [...failureFilterSql(criteria, values, 2, now), "f.outcome IN ('GIVEN_UP', 'REJECTED')"];
       values.push(MAX_REDELIVERY_EVENTS + 1);
       selection = `SELECT DISTINCT f.connection_id, f.event_seq, NULL::uuid AS failure_id
                    FROM delivery_failures f WHERE ${where.join(" AND ")}
