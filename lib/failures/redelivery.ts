@@ -13,6 +13,7 @@ export const REDELIVERY_QUEUE = "redelivery";
 /** One request redelivers at most this many events; a larger selection asks for a narrower filter. */
 export const MAX_REDELIVERY_EVENTS = 100_000;
 export const MAX_REDELIVERY_IDS = 1_000;
+const REQUEST_LOCK = 7273;
 
 export type RedeliveryJob = { redeliveryId: string };
 export type RedeliveryStatus = "QUEUED" | "RUNNING" | "COMPLETED" | "CANCELLED";
@@ -119,6 +120,8 @@ export async function requestRedelivery(
   const client = await pool.connect();
   try {
     await client.query("BEGIN");
+    // One request at a time per organization, so two requests cannot both claim the same events.
+    await client.query("SELECT pg_advisory_xact_lock($1, hashtext($2))", [REQUEST_LOCK, principal.organizationId]);
     const { rows } = await client.query<{ id: string }>(
       "INSERT INTO redeliveries (organization_id, requested_by_id, criteria, total, created_at) VALUES ($1, $2, $3::jsonb, 0, $4) RETURNING id",
       [principal.organizationId, principal.user.id, JSON.stringify(criteria), now],
