@@ -3,7 +3,7 @@ import PgBoss from "pg-boss";
 import { purgeExpiredRateLimits } from "../lib/auth/rate-limit";
 import { getConfig } from "../lib/config";
 import { secretBox } from "../lib/crypto/secret-box";
-import { databaseUrl, db } from "../lib/db/client";
+import { databaseUrl } from "../lib/db/url";
 import { createWorkerPool } from "../lib/db/pool";
 import { createHttpClient } from "../lib/delivery/http-client";
 import { MetricsCollector } from "../lib/delivery/metrics";
@@ -43,6 +43,7 @@ async function main() {
   const workerId = newWorkerId();
   const startedAt = new Date();
   const url = databaseUrl();
+  const pool = createWorkerPool(url, 10);
 
   const boss = new PgBoss({ connectionString: url, application_name: "tributary-worker" });
   boss.on("error", (err) => logger.error({ err }, "pg-boss error"));
@@ -54,13 +55,12 @@ async function main() {
   await ensureQueue(boss, MAINTENANCE_QUEUE);
   await boss.schedule(MAINTENANCE_QUEUE, "17 * * * *");
   await boss.work(MAINTENANCE_QUEUE, async () => {
-    const limits = await purgeExpiredRateLimits(db(), config.login.windowSeconds);
-    const beats = await purgeOldHeartbeats(db());
-    logger.info({ rateLimitRows: limits, heartbeats: beats.count }, "maintenance done");
+    const limits = await purgeExpiredRateLimits(pool, config.login.windowSeconds);
+    const beats = await purgeOldHeartbeats(pool);
+    logger.info({ rateLimitRows: limits, heartbeats: beats }, "maintenance done");
   });
 
   const allow = parseAllowList(config.outboundAllowCidrs);
-  const pool = createWorkerPool(url, 10);
   const metrics = new MetricsCollector();
   const http = createHttpClient({
     allow,
@@ -114,9 +114,9 @@ async function main() {
   await streams.start();
   const flushTimer = setInterval(() => metrics.flush(pool).catch((err) => logger.error({ err }, "metrics flush failed")), 1_000);
 
-  await beat(db(), workerId, startedAt);
+  await beat(pool, workerId, startedAt);
   const timer = setInterval(() => {
-    beat(db(), workerId, startedAt).catch((err) => logger.error({ err }, "heartbeat failed"));
+    beat(pool, workerId, startedAt).catch((err) => logger.error({ err }, "heartbeat failed"));
   }, HEARTBEAT_INTERVAL_MS);
   logger.info({ workerId }, "worker started");
 
@@ -130,9 +130,8 @@ async function main() {
     await metrics.flush(pool).catch(() => undefined);
     await http.close().catch(() => undefined);
     await boss.stop({ graceful: true, wait: true, timeout: 10_000 }).catch((err) => logger.error({ err }, "pg-boss stop failed"));
-    await forget(db(), workerId).catch(() => undefined);
+    await forget(pool, workerId).catch(() => undefined);
     await pool.end().catch(() => undefined);
-    await db().$disconnect();
     logger.info("worker stopped");
     process.exit(0);
   };

@@ -1,3 +1,4 @@
+import type pg from "pg";
 import type { Db } from "../db/client";
 
 export type RateLimitRule = { key: string; max: number };
@@ -31,9 +32,10 @@ export async function hitRateLimits(
   return { limited: true, retryAfterSeconds: Math.ceil((start.getTime() + windowSeconds * 1000 - now.getTime()) / 1000) };
 }
 
-/** Drops counters of windows that ended; the worker's maintenance job calls it. */
-export async function purgeExpiredRateLimits(dbc: Db, windowSeconds: number, now = new Date()) {
-  return dbc.$executeRaw`DELETE FROM rate_limit_hits WHERE window_start < ${new Date(now.getTime() - windowSeconds * 1000)}`;
+/** Drops counters of windows that ended; the worker's maintenance job calls it (with node-postgres). */
+export async function purgeExpiredRateLimits(pool: Pick<pg.Pool, "query">, windowSeconds: number, now = new Date()): Promise<number> {
+  const r = await pool.query("DELETE FROM rate_limit_hits WHERE window_start < $1", [new Date(now.getTime() - windowSeconds * 1000)]);
+  return r.rowCount ?? 0;
 }
 
 export async function clearRateLimit(dbc: Db, key: string) {

@@ -1,19 +1,11 @@
 import { PrismaPg } from "@prisma/adapter-pg";
-import { getConfig } from "../config";
 import { PrismaClient } from "./generated/client";
+import { databaseUrl } from "./url";
 
 export type Db = PrismaClient;
 export type Tx = Parameters<Parameters<PrismaClient["$transaction"]>[0]>[0];
 
-export function databaseUrl(): string {
-  const url = getConfig().databaseUrl;
-  if (!url) {
-    throw new Error(
-      "DATABASE_URL is not set. Start Tributary with `npm start` (which runs the embedded PostgreSQL and sets it), or set DATABASE_URL.",
-    );
-  }
-  return url;
-}
+export { databaseUrl };
 
 export function createDb(url: string, max = 10): PrismaClient {
   return new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max }) });

@@ -1,5 +1,5 @@
 import pg from "pg";
-import { databaseUrl } from "./client";
+import { databaseUrl } from "./url";
 
 // Hot paths (ingest, streaming) use node-postgres directly: one round trip per query, no ORM.
 const holder = globalThis as unknown as { __tributaryPool?: pg.Pool };

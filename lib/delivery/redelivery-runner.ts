@@ -6,7 +6,7 @@ import type { SecretBox } from "../crypto/secret-box";
 import { attemptHeaders, type PreparedTarget, prepareTarget } from "./delivery-request";
 import { describeResult } from "./describe-result";
 import { readEventsBySeq, type StoredEvent } from "./event-reader";
-import { REDELIVERY_QUEUE, type RedeliveryJob } from "../failures/redelivery";
+import { REDELIVERY_QUEUE, type RedeliveryJob } from "../failures/redelivery-queue";
 import { ensureQueue } from "../jobs/boss";
 import type { DeliveryHttpClient } from "./http-client";
 import { classifyResult } from "./retry-policy";

@@ -7,15 +7,16 @@ import { wireEvent } from "../events/envelope";
 import { EVENT_TYPES } from "../events/event-types";
 import { insertEvents } from "../events/publish";
 import { failureFilterSql, failuresQuerySchema } from "./list-failures";
+import { REDELIVERY_QUEUE, type RedeliveryJob } from "./redelivery-queue";
+
+export { REDELIVERY_QUEUE };
 import { RETENTION_DAYS } from "./retention";
 
-export const REDELIVERY_QUEUE = "redelivery";
 /** One request redelivers at most this many events; a larger selection asks for a narrower filter. */
 export const MAX_REDELIVERY_EVENTS = 100_000;
 export const MAX_REDELIVERY_IDS = 1_000;
 const REQUEST_LOCK = 7273;
 
-export type RedeliveryJob = { redeliveryId: string };
 export type RedeliveryStatus = "QUEUED" | "RUNNING" | "COMPLETED" | "CANCELLED";
 
 const idsSchema = z.strictObject({

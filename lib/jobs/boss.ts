@@ -1,5 +1,5 @@
 import PgBoss from "pg-boss";
-import { databaseUrl } from "../db/client";
+import { databaseUrl } from "../db/url";
 
 const holder = globalThis as unknown as { __tributaryJobSender?: PgBoss };
 

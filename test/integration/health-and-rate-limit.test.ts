@@ -1,3 +1,4 @@
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hitRateLimits, purgeExpiredRateLimits } from "../../lib/auth/rate-limit";
 import { checkHealth, HEARTBEAT_STALE_MS } from "../../lib/health";
@@ -5,19 +6,24 @@ import { beat, forget } from "../../lib/worker-heartbeat";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";
 
 let t: TestDatabase;
+let pool: pg.Pool;
 beforeAll(async () => {
   t = await createTestDatabase();
+  pool = new pg.Pool({ connectionString: t.url, max: 2 });
 });
-afterAll(async () => t.drop());
+afterAll(async () => {
+  await pool.end();
+  await t.drop();
+});
 
 describe("health", () => {
   it("is unhealthy without a worker heartbeat, healthy with a fresh one, unhealthy once it is stale", async () => {
     const now = new Date();
     expect(await checkHealth(t.db, now)).toMatchObject({ ok: false, checks: { migrations: "ok", worker: expect.stringMatching(/no worker/) } });
-    await beat(t.db, "w1", now, now);
+    await beat(pool, "w1", now, now);
     expect(await checkHealth(t.db, now)).toEqual({ ok: true, checks: { database: "ok", migrations: "ok", worker: "ok" } });
     expect((await checkHealth(t.db, new Date(now.getTime() + HEARTBEAT_STALE_MS + 1))).ok).toBe(false);
-    await forget(t.db, "w1");
+    await forget(pool, "w1");
     expect((await checkHealth(t.db, now)).ok).toBe(false);
   });
 });
@@ -43,7 +49,7 @@ describe("login rate limit", () => {
 
   it("purges counters of windows that ended", async () => {
     await hitRateLimits(t.db, [{ key: "old", max: 1 }], 60, new Date("2020-01-01T00:00:00Z"));
-    await purgeExpiredRateLimits(t.db, 60, new Date("2026-01-03T00:00:00Z"));
+    await purgeExpiredRateLimits(pool, 60, new Date("2026-01-03T00:00:00Z"));
     expect(await t.db.rateLimitHit.count({ where: { key: "old" } })).toBe(0);
   });
 });
