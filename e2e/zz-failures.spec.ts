@@ -194,6 +194,13 @@ test("a burst of rejected events auto-disables the connection; re-enabled, its f
     await page.getByRole("button", { name: "Redeliver all matching…" }).click();
     await page.getByRole("dialog").getByRole("button", { name: "Redeliver" }).click();
     await expect(page.getByRole("alert").filter({ hasText: "Nothing to redeliver" })).toBeVisible();
+
+    // On a phone the page does not scroll sideways: the table scrolls in its own box.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.reload();
+    await expect(page.getByRole("region", { name: "Redeliveries" })).toBeVisible();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
+    await page.screenshot({ path: "test-results/screens/failures-narrow.png", fullPage: true });
   } finally {
     await siem.close();
   }

@@ -79,7 +79,7 @@ export function ApiTokensManager({
           No API tokens yet. Create one to call the REST API (<code>/api/v1</code>) or publish events.
         </div>
       ) : (
-        <div className="overflow-x-auto rounded-xl bg-white ring-1 ring-slate-200">
+        <div className="relative overflow-x-auto rounded-xl bg-white ring-1 ring-slate-200">
           <table className="min-w-full divide-y divide-slate-200 text-sm">
             <TableHead columns={["Name", "Token", "Owner", "Created", "Last used", { hidden: "Actions" }]} />
             <tbody className="divide-y divide-slate-100">

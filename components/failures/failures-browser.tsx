@@ -70,8 +70,14 @@ export function FailuresBrowser({
 
   const redeliver = async (input: unknown, what: typeof pending) => {
     setPending(what);
-    const r = await redeliverAction(input);
-    setPending(null);
+    let r: Awaited<ReturnType<RedeliverAction>>;
+    try {
+      r = await redeliverAction(input);
+    } catch {
+      r = { ok: false, code: "NETWORK", message: "Tributary could not be reached. Check your connection and try again." };
+    } finally {
+      setPending(null);
+    }
     if (r.ok) {
       const { total, skipped } = r.redelivery;
       const sending = total - skipped;
@@ -204,7 +210,7 @@ export function FailuresBrowser({
       )}
 
       {rows.length > 0 && (
-        <div className="flex flex-wrap items-center justify-between gap-3" role="toolbar" aria-label="Redeliver">
+        <div className="flex flex-wrap items-center justify-between gap-3" role="group" aria-label="Redeliver">
           <div className="flex flex-wrap items-center gap-3">
             <span className="text-sm text-slate-700" aria-live="polite">
               {selected.size === 0 ? "Select failures to redeliver them." : `${selected.size} selected`}
@@ -270,7 +276,7 @@ export function FailuresBrowser({
           No failed deliveries match these filters. Deliveries that failed and were retried appear here for 30 days.
         </div>
       ) : (
-        <div className="overflow-x-auto rounded-xl bg-white ring-1 ring-slate-200">
+        <div className="relative overflow-x-auto rounded-xl bg-white ring-1 ring-slate-200">
           <table className="min-w-full divide-y divide-slate-200 text-sm">
             <TableHead
               columns={[

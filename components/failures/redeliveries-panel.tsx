@@ -137,10 +137,15 @@ export function RedeliveriesPanel({
         onConfirm={async () => {
           if (!cancelling) return;
           setBusy(true);
-          const r = await cancelAction(cancelling.id);
-          setBusy(false);
-          setCancelling(null);
-          setError(r.ok ? null : r.message);
+          try {
+            const r = await cancelAction(cancelling.id);
+            setError(r.ok ? null : r.message);
+          } catch {
+            setError("Tributary could not be reached. Check your connection and try again.");
+          } finally {
+            setBusy(false);
+            setCancelling(null);
+          }
           void queryClient.invalidateQueries({ queryKey: REDELIVERIES_KEY });
         }}
       >

@@ -97,7 +97,7 @@ export default async function EventStreamingPage() {
               </li>
             ))}
           </ul>
-          <div className="hidden overflow-x-auto rounded-xl bg-white ring-1 ring-slate-200 md:block">
+          <div className="relative hidden overflow-x-auto rounded-xl bg-white ring-1 ring-slate-200 md:block">
             <table className="min-w-full divide-y divide-slate-200 text-sm">
               <TableHead columns={["Name", "Destination", "Authorization", "Status", "Created", "Enabled"]} />
               <tbody className="divide-y divide-slate-100">
