@@ -94,7 +94,7 @@ async function main() {
   });
 
   const box = secretBox(config);
-  await workRedeliveries(boss, { pool, http, box, logger, stopping: () => stopping, concurrency: config.delivery.maxInFlight });
+  await workRedeliveries(boss, { pool, http, box, logger, metrics, stopping: () => stopping, concurrency: config.delivery.maxInFlight });
 
   await setup.query("SELECT pg_advisory_unlock($1)", [SETUP_LOCK_ID]);
   await setup.end();

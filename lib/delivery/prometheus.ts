@@ -11,6 +11,8 @@ type Row = {
   retries: string | null;
   given_up: string | null;
   rejected: string | null;
+  redelivered: string | null;
+  redelivery_failed: string | null;
   latency_buckets: string[] | null;
   latency_sum_ms: number | null;
 };
@@ -23,7 +25,7 @@ export async function renderMetrics(pool: pg.Pool, organizationId: string): Prom
     `SELECT c.id, c.name, c.enabled,
             (SELECT count(*) FROM events e WHERE e.organization_id = c.organization_id AND e.seq > c.cursor)::text AS lag,
             m.delivered::text, m.failed_attempts::text, m.retries::text, m.given_up::text, m.rejected::text,
-            m.latency_buckets::text[], m.latency_sum_ms
+            m.redelivered::text, m.redelivery_failed::text, m.latency_buckets::text[], m.latency_sum_ms
      FROM connections c LEFT JOIN connection_metrics m ON m.connection_id = c.id
      WHERE c.organization_id = $1 ORDER BY c.created_at`,
     [organizationId],
@@ -38,6 +40,11 @@ export async function renderMetrics(pool: pg.Pool, organizationId: string): Prom
     out.push(`tributary_deliveries_total{${labels(r, ',outcome="failed"')}} ${r.failed_attempts ?? 0}`);
     out.push(`tributary_deliveries_total{${labels(r, ',outcome="rejected"')}} ${r.rejected ?? 0}`);
     out.push(`tributary_deliveries_total{${labels(r, ',outcome="given_up"')}} ${r.given_up ?? 0}`);
+  }
+  metric("tributary_redeliveries_total", "counter", "Events sent again by a redelivery, by outcome: delivered (2xx) or failed.");
+  for (const r of rows) {
+    out.push(`tributary_redeliveries_total{${labels(r, ',outcome="delivered"')}} ${r.redelivered ?? 0}`);
+    out.push(`tributary_redeliveries_total{${labels(r, ',outcome="failed"')}} ${r.redelivery_failed ?? 0}`);
   }
   metric("tributary_delivery_retries_total", "counter", "Failed attempts that were scheduled for a retry.");
   for (const r of rows) out.push(`tributary_delivery_retries_total{${labels(r)}} ${r.retries ?? 0}`);

@@ -9,6 +9,7 @@ import { readEventsBySeq, type StoredEvent } from "./event-reader";
 import { REDELIVERY_QUEUE, type RedeliveryJob } from "../failures/redelivery-queue";
 import { ensureQueue } from "../jobs/boss";
 import type { DeliveryHttpClient } from "./http-client";
+import type { MetricsCollector } from "./metrics";
 import { classifyResult } from "./retry-policy";
 import { EXCERPT_CHARS, loadTarget, secretsOf } from "./streamer";
 
@@ -17,6 +18,8 @@ export type RedeliveryRunnerDeps = {
   http: DeliveryHttpClient;
   box: SecretBox;
   logger: Logger;
+  /** Counts redelivered and failed events per connection for /api/metrics. */
+  metrics?: MetricsCollector;
   /** A run hands over to a fresh job after this long, so no job outlives pg-boss's expiry. */
   budgetMs?: number;
   /** After this many failures in a row to one destination, its remaining events are not tried in this run. */
@@ -141,6 +144,7 @@ export async function runRedelivery(deps: RedeliveryRunnerDeps, redeliveryId: st
         requests.add(request);
         try {
           const result = await request;
+          deps.metrics?.redelivery(item.connectionId, result.state === "SUCCEEDED");
           failuresInARow.set(item.connectionId, result.state === "SUCCEEDED" ? 0 : (failuresInARow.get(item.connectionId) ?? 0) + 1);
           return result;
         } finally {

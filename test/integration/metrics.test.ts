@@ -155,9 +155,15 @@ describe("metrics stored per connection", () => {
     m.givenUp(on);
     m.failedAttempt(on, false);
     m.rejected(on);
+    m.redelivery(on, true);
+    m.redelivery(on, true);
+    m.redelivery(on, false);
     await m.flush(pool);
 
     const text = await renderMetrics(pool, orgA);
+    expect(sample(text, "tributary_redeliveries_total", on, ',outcome="delivered"')).toBe(2);
+    expect(sample(text, "tributary_redeliveries_total", on, ',outcome="failed"')).toBe(1);
+    expect(sample(text, "tributary_redeliveries_total", off, ',outcome="delivered"')).toBe(0);
     expect(sample(text, "tributary_deliveries_total", on, ',outcome="delivered"')).toBe(1);
     expect(sample(text, "tributary_deliveries_total", on, ',outcome="failed"')).toBe(4);
     expect(sample(text, "tributary_deliveries_total", on, ',outcome="rejected"')).toBe(1);

@@ -2,6 +2,8 @@ import PgBoss from "pg-boss";
 import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { setEnabled } from "../../lib/connections/service";
+import { MetricsCollector } from "../../lib/delivery/metrics";
+import { renderMetrics } from "../../lib/delivery/prometheus";
 import { runRedelivery, workRedeliveries, type RedeliveryRunnerDeps } from "../../lib/delivery/redelivery-runner";
 import type { WireEvent } from "../../lib/events/envelope";
 import { AppError } from "../../lib/errors";
@@ -135,7 +137,13 @@ describe("redelivery", () => {
     const events = f.events(8);
     await failed(connectionId, events, "GIVEN_UP");
     const requested = await requestRedelivery(f.pool, boss, f.principal, parseRedeliveryRequest({ since: new Date(Date.now() - 3600_000).toISOString() }));
-    expect(await runRedelivery(runnerDeps({ maxConsecutiveFailures: 5, concurrency: 1 }), requested.id)).toBe("completed");
+    const metrics = new MetricsCollector();
+    expect(await runRedelivery(runnerDeps({ maxConsecutiveFailures: 5, concurrency: 1, metrics }), requested.id)).toBe("completed");
+    await metrics.flush(f.pool);
+    // Requests made count in /api/metrics; the three never sent do not.
+    expect(await renderMetrics(f.pool, f.principal.organizationId)).toContain(
+      `tributary_redeliveries_total{connection_id="${connectionId}",connection_name="Receiver",outcome="failed"} 5`,
+    );
 
     expect(streamed(r)).toHaveLength(5);
     const done = await loadRedelivery(f.pool, f.principal.organizationId, requested.id);
