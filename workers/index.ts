@@ -10,7 +10,7 @@ import { MetricsCollector } from "../lib/delivery/metrics";
 import { parseAllowList } from "../lib/delivery/outbound-guard";
 import { StreamManager } from "../lib/delivery/stream-manager";
 import { AUTO_DISABLED_EMAIL_QUEUE, type AutoDisabledJob, autoDisable, loadAutoDisabledNotice } from "../lib/delivery/auto-disable";
-import { workRedeliveries } from "../lib/delivery/redelivery-runner";
+import { requeueStalledRedeliveries, workRedeliveries } from "../lib/delivery/redelivery-runner";
 import { ensureQueue } from "../lib/jobs/boss";
 import { purgeExpired } from "../lib/failures/retention";
 import { HEARTBEAT_INTERVAL_MS } from "../lib/health";
@@ -57,7 +57,8 @@ async function main() {
   await boss.work(MAINTENANCE_QUEUE, async () => {
     const limits = await purgeExpiredRateLimits(pool, config.login.windowSeconds);
     const beats = await purgeOldHeartbeats(pool);
-    logger.info({ rateLimitRows: limits, heartbeats: beats }, "maintenance done");
+    const requeued = await requeueStalledRedeliveries(pool, boss);
+    logger.info({ rateLimitRows: limits, heartbeats: beats, requeuedRedeliveries: requeued }, "maintenance done");
   });
 
   const allow = parseAllowList(config.outboundAllowCidrs);

@@ -317,3 +317,23 @@ export async function workRedeliveries(boss: PgBoss, deps: RedeliveryRunnerDeps)
     }
   });
 }
+
+/**
+ * Queues a job again for every queued or running redelivery that has none left (its job used up
+ * pg-boss's retries, e.g. during a long database outage), so none stays stuck. The maintenance
+ * job runs it hourly. Returns how many were queued.
+ */
+export async function requeueStalledRedeliveries(pool: pg.Pool, boss: Pick<PgBoss, "send">): Promise<number> {
+  const { rows } = await pool.query<{ id: string }>(
+    `SELECT r.id FROM redeliveries r
+     WHERE r.status IN ('QUEUED', 'RUNNING')
+       AND NOT EXISTS (SELECT 1 FROM pgboss.job j
+                       WHERE j.name = $1 AND j.state IN ('created', 'retry', 'active') AND j.data->>'redeliveryId' = r.id::text)`,
+    [REDELIVERY_QUEUE],
+  );
+  for (const r of rows) {
+    const job: RedeliveryJob = { redeliveryId: r.id };
+    await boss.send(REDELIVERY_QUEUE, job);
+  }
+  return rows.length;
+}

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { setEnabled } from "../../lib/connections/service";
 import { MetricsCollector } from "../../lib/delivery/metrics";
 import { renderMetrics } from "../../lib/delivery/prometheus";
-import { runRedelivery, workRedeliveries, type RedeliveryRunnerDeps } from "../../lib/delivery/redelivery-runner";
+import { requeueStalledRedeliveries, runRedelivery, workRedeliveries, type RedeliveryRunnerDeps } from "../../lib/delivery/redelivery-runner";
 import type { WireEvent } from "../../lib/events/envelope";
 import { AppError } from "../../lib/errors";
 import { cancelRedelivery, loadRedelivery, parseRedeliveryRequest, REDELIVERY_QUEUE, requestRedelivery } from "../../lib/failures/redelivery";
@@ -279,5 +279,19 @@ describe("redelivery", () => {
     expect(jobs).toBeGreaterThan(2);
     expect(new Set(ids(r)).size).toBe(ids(r).length);
     expect((await loadRedelivery(f.pool, f.principal.organizationId, again.id)).succeeded).toBe(again.total);
+  });
+
+  it("queues a job again for a redelivery whose job used up its retries, and only for that one", async () => {
+    const { id: connectionId } = await f.connect(r);
+    const failures = await failed(connectionId, f.events(2), "GIVEN_UP");
+    const stuck = await requestRedelivery(f.pool, boss, f.principal, { ids: [failures[0]!.id] });
+    await requestRedelivery(f.pool, boss, f.principal, { ids: [failures[1]!.id] });
+    // As after pg-boss's last retry failed: the job is there, in state 'failed'.
+    await f.pool.query("UPDATE pgboss.job SET state = 'failed' WHERE name = $1 AND data->>'redeliveryId' = $2", [REDELIVERY_QUEUE, stuck.id]);
+    expect(await requeueStalledRedeliveries(f.pool, boss)).toBe(1);
+    expect(await requeueStalledRedeliveries(f.pool, boss)).toBe(0);
+    await workRedeliveries(boss, runnerDeps());
+    await waitUntil(async () => (await loadRedelivery(f.pool, f.principal.organizationId, stuck.id)).status === "COMPLETED", 15_000, "the stuck one completed");
+    expect(await requeueStalledRedeliveries(f.pool, boss)).toBe(0);
   });
 });
