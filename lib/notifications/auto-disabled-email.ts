@@ -14,6 +14,7 @@ const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", 
 /** The email every admin gets, at once, when a connection was auto-disabled. */
 export function autoDisabledEmail(n: AutoDisabledNotice, to: string[]): Mail {
   const link = `${n.appUrl}/settings/event-streaming/${n.connectionId}`;
+  const failures = `${n.appUrl}/settings/event-streaming/failures?connection_id=${n.connectionId}`;
   const when = new Date(n.disabledAt).toUTCString();
   const subject = `Event streaming: '${n.connectionName}' was disabled because deliveries kept failing`;
   const text = [
@@ -23,13 +24,15 @@ export function autoDisabledEmail(n: AutoDisabledNotice, to: string[]): Mail {
     "",
     "Events are no longer sent to this destination. Fix the destination, send a test event from the",
     "connection's page, then enable the connection again. Re-enabled within 7 days it delivers the",
-    "events it missed; after 7 days or more it resumes from the latest events.",
+    "events it missed; after 7 days or more it resumes from the latest events. Events that were",
+    "rejected or given up can be redelivered from the Failed deliveries page:",
+    failures,
     "",
     link,
   ].join("\n");
   const html = `<p>Tributary disabled the event streaming connection <strong>${escapeHtml(n.connectionName)}</strong> (${escapeHtml(n.urlHost)}) at ${escapeHtml(when)}.</p>
 <p>${escapeHtml(n.summary)}</p>
-<p>Events are no longer sent to this destination. Fix the destination, send a test event from the connection's page, then enable the connection again. Re-enabled within 7 days it delivers the events it missed; after 7 days or more it resumes from the latest events.</p>
+<p>Events are no longer sent to this destination. Fix the destination, send a test event from the connection's page, then enable the connection again. Re-enabled within 7 days it delivers the events it missed; after 7 days or more it resumes from the latest events. Events that were rejected or given up can be <a href="${escapeHtml(failures)}">redelivered from the Failed deliveries page</a>.</p>
 <p><a href="${escapeHtml(link)}">Open the connection</a></p>`;
   return { to, subject, text, html };
 }

@@ -104,5 +104,9 @@ describe("auto-disable", () => {
     expect(smtp.received[0]!.raw).toContain(`https://tributary.example/settings/event-streaming/${id}`);
     expect(smtp.received[0]!.raw).toContain("Content-Type: text/html");
     expect(smtp.received[0]!.raw).toContain("Content-Type: text/plain");
+    // Both parts point to the connection's failed deliveries, where rejected and given-up events can be redelivered.
+    const mail = autoDisabledEmail({ ...loaded!.notice, appUrl: "https://tributary.example" }, loaded!.to);
+    expect(mail.text).toContain(`https://tributary.example/settings/event-streaming/failures?connection_id=${id}`);
+    expect(mail.html).toContain(`href="https://tributary.example/settings/event-streaming/failures?connection_id=${id}"`);
   });
 });
