@@ -126,11 +126,15 @@ async function main() {
     stopping = true;
     logger.info({ signal }, "worker stopping");
     clearInterval(timer);
-    await streams.stop().catch((err) => logger.error({ err }, "stopping streamers failed"));
+    // Streamers and pg-boss jobs (a redelivery run stops after its requests in flight and queues
+    // its continuation) finish before the HTTP client they use is closed.
+    await Promise.all([
+      streams.stop().catch((err) => logger.error({ err }, "stopping streamers failed")),
+      boss.stop({ graceful: true, wait: true, timeout: 15_000 }).catch((err) => logger.error({ err }, "pg-boss stop failed")),
+    ]);
     clearInterval(flushTimer);
     await metrics.flush(pool).catch(() => undefined);
     await http.close().catch(() => undefined);
-    await boss.stop({ graceful: true, wait: true, timeout: 10_000 }).catch((err) => logger.error({ err }, "pg-boss stop failed"));
     await forget(pool, workerId).catch(() => undefined);
     await pool.end().catch(() => undefined);
     logger.info("worker stopped");

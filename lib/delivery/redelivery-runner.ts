@@ -101,11 +101,17 @@ export async function runRedelivery(deps: RedeliveryRunnerDeps, redeliveryId: st
       const items = await nextItems(pool, redeliveryId, after, deps.chunkSize ?? CHUNK);
       if (items.length === 0) {
         if (!(await flush())) return "cancelled";
+        // Completed only when no event is pending at all; otherwise (one left behind the keyset) go round again.
         const done = await pool.query(
-          "UPDATE redeliveries SET status = 'COMPLETED', finished_at = now() WHERE id = $1 AND status = 'RUNNING'",
+          `UPDATE redeliveries SET status = 'COMPLETED', finished_at = now()
+           WHERE id = $1 AND status = 'RUNNING' AND NOT EXISTS (SELECT 1 FROM redelivery_items WHERE redelivery_id = $1 AND state = 'PENDING')`,
           [redeliveryId],
         );
-        return (done.rowCount ?? 0) > 0 ? "completed" : "cancelled";
+        if ((done.rowCount ?? 0) > 0) return "completed";
+        const { rows } = await pool.query<{ status: string }>("SELECT status::text FROM redeliveries WHERE id = $1", [redeliveryId]);
+        if (rows[0]?.status !== "RUNNING") return "cancelled";
+        after = { connectionId: NIL_UUID, seq: -1n };
+        continue;
       }
       after = items[items.length - 1]!;
 
@@ -153,7 +159,9 @@ export async function runRedelivery(deps: RedeliveryRunnerDeps, redeliveryId: st
       };
       const lane = async () => {
         while (queue.length > 0 && !cancelled && !deps.stopping?.()) {
-          pendingResults.push(await handle(queue.shift()!));
+          // Not `pendingResults.push(await …)`: that would push into the array a flush took meanwhile.
+          const result = await handle(queue.shift()!);
+          pendingResults.push(result);
           if (!flushing && Date.now() - lastFlush >= FLUSH_EVERY_MS) {
             flushing = flush();
             if (!(await flushing)) cancelled = true;

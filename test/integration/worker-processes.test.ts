@@ -4,6 +4,8 @@ import { createTestDatabase, type TestDatabase } from "../helpers/db";
 import { startReceiver, type Receiver } from "../helpers/receiver";
 import { ENCRYPTION_KEY, streamed, streamingFixture, waitUntil } from "../helpers/streaming";
 import { exited, spawnWorker } from "../helpers/worker-process";
+import { requestRedelivery } from "../../lib/failures/redelivery";
+import PgBoss from "pg-boss";
 
 let t: TestDatabase;
 let f: Awaited<ReturnType<typeof streamingFixture>>;
@@ -82,5 +84,42 @@ describe("worker processes", () => {
       expect(ids(r)).toEqual(events.map((e) => e.id));
       expect(r.maxConcurrent).toBe(1);
     }
+  }, 120_000);
+
+  it("stops a redelivery cleanly on SIGTERM (nothing marked failed) and the next worker finishes it", async () => {
+    const r = await startReceiver();
+    receivers.push(r);
+    r.respondWith({ status: 200, delayMs: 40 });
+    const { id: connectionId } = await f.connect(r);
+    const events = f.events(80);
+    await f.publish(events);
+    // Given up earlier, and behind the cursor: only the redelivery sends them.
+    await f.pool.query("UPDATE connections SET cursor = (SELECT max(seq) FROM events) WHERE id = $1", [connectionId]);
+    await f.pool.query(
+      `INSERT INTO delivery_failures (organization_id, connection_id, event_seq, event_id, event_type, attempt, attempted_at, status_code, latency_ms, outcome)
+       SELECT organization_id, $1, seq, id, event_type, 1, now(), 503, 5, 'GIVEN_UP' FROM events WHERE event_type = 'USER_LOGGED_IN'`,
+      [connectionId],
+    );
+    const first = spawnWorker(t.url, workerEnv({ STREAM_MAX_IN_FLIGHT: "2" }));
+    workers.push(first);
+    await waitUntil(async () => (await t.db.workerHeartbeat.count()) === 1, 90_000, "worker up");
+    const boss = new PgBoss({ connectionString: t.url });
+    const requested = await requestRedelivery(f.pool, boss, f.principal, { connection_id: connectionId });
+    await waitUntil(() => streamed(r).length >= 10, 20_000, "redelivery under way");
+    first.kill("SIGTERM");
+    await exited(first);
+    expect(first.exitCode).toBe(0);
+    const midway = await t.db.redelivery.findUniqueOrThrow({ where: { id: requested.id } });
+    expect(midway.status).toBe("RUNNING");
+    expect(midway.failed).toBe(0);
+    expect(midway.succeeded).toBeLessThan(80);
+
+    const second = spawnWorker(t.url, workerEnv());
+    workers.push(second);
+    await waitUntil(async () => (await t.db.redelivery.findUniqueOrThrow({ where: { id: requested.id } })).status === "COMPLETED", 60_000, "completed by the next worker");
+    const done = await t.db.redelivery.findUniqueOrThrow({ where: { id: requested.id } });
+    expect(done).toMatchObject({ total: 80, succeeded: 80, failed: 0, skipped: 0 });
+    // A graceful stop lets requests in flight finish and records them: each event went out exactly once.
+    expect(ids(r).sort()).toEqual(events.map((e) => e.id).sort());
   }, 120_000);
 });
