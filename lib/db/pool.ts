@@ -25,3 +25,19 @@ export function pgPool(): pg.Pool {
 export function createWorkerPool(url: string, max = 10): pg.Pool {
   return createPool(url, max, "-c enable_bitmapscan=off");
 }
+
+/** Runs `fn` in one transaction on a client of `pool`: committed when it returns, rolled back when it throws. */
+export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query("BEGIN");
+    const result = await fn(client);
+    await client.query("COMMIT");
+    return result;
+  } catch (err) {
+    await client.query("ROLLBACK").catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}

@@ -4,6 +4,7 @@ import { CONNECTIONS_CHANNEL } from "../events/channels";
 import { wireEvent } from "../events/envelope";
 import { EVENT_TYPES } from "../events/event-types";
 import { insertEvents } from "../events/publish";
+import { withTransaction } from "../db/pool";
 import type { HealthVerdict } from "./auto-disable-policy";
 
 export const AUTO_DISABLED_EMAIL_QUEUE = "auto-disabled-email";
@@ -21,9 +22,7 @@ export async function autoDisable(
   verdict: Extract<HealthVerdict, { disable: true }>,
   now = new Date(),
 ): Promise<boolean> {
-  const client = await pool.connect();
-  try {
-    await client.query("BEGIN");
+  return withTransaction(pool, async (client) => {
     const { rows } = await client.query<{ organization_id: string; name: string; url: string; auth_type: string }>(
       `UPDATE connections SET enabled = false, disabled_at = $2, disabled_reason = 'AUTO', disabled_by_id = NULL,
               disabled_details = $3::jsonb, updated_at = $2
@@ -31,10 +30,7 @@ export async function autoDisable(
       [connectionId, now, JSON.stringify({ rule: verdict.rule, summary: verdict.summary, ...verdict.numbers })],
     );
     const row = rows[0];
-    if (!row) {
-      await client.query("ROLLBACK");
-      return false;
-    }
+    if (!row) return false; // already disabled: the UPDATE changed nothing
     const urlHost = new URL(row.url).host;
     await insertEvents(client, row.organization_id, [
       wireEvent({
@@ -51,14 +47,8 @@ export async function autoDisable(
       retryBackoff: true,
       db: { executeSql: (text: string, values: unknown[]) => client.query(text, values) },
     });
-    await client.query("COMMIT");
     return true;
-  } catch (err) {
-    await client.query("ROLLBACK").catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 /** The admins to tell and what to tell them, for a job; null when the connection is gone or re-enabled since. */

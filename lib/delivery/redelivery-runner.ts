@@ -3,6 +3,7 @@ import type pg from "pg";
 import type { Logger } from "pino";
 import { redactSecrets } from "../crypto/redact-secrets";
 import type { SecretBox } from "../crypto/secret-box";
+import { withTransaction } from "../db/pool";
 import { attemptHeaders, type PreparedTarget, prepareTarget } from "./delivery-request";
 import { describeResult } from "./describe-result";
 import { readEventsBySeq, type StoredEvent } from "./event-reader";
@@ -231,9 +232,7 @@ async function writeResults(pool: pg.Pool, organizationId: string, redeliveryId:
   const sorted = [...results].sort((a, b) => (a.connectionId === b.connectionId ? (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0) : a.connectionId < b.connectionId ? -1 : 1));
   const first = sorted[0]!;
   const last = sorted[sorted.length - 1]!;
-  const client = await pool.connect();
-  try {
-    await client.query("BEGIN");
+  return withTransaction(pool, async (client) => {
     const updated = await client.query<{ connection_id: string; seq: string; failure_id: string | null; state: ItemResult["state"] }>(
       `UPDATE redelivery_items i SET state = u.state::"RedeliveryItemState", status_code = u.status, error = u.error, attempted_at = u.at
        FROM unnest($2::uuid[], $3::bigint[], $4::text[], $5::int[], $6::text[], $7::timestamptz[]) AS u(cid, seq, state, status, error, at)
@@ -300,14 +299,8 @@ async function writeResults(pool: pg.Pool, organizationId: string, redeliveryId:
       "UPDATE redeliveries SET succeeded = succeeded + $2, failed = failed + $3, skipped = skipped + $4 WHERE id = $1 RETURNING status::text",
       [redeliveryId, succeeded.length, count("FAILED"), count("SKIPPED")],
     );
-    await client.query("COMMIT");
     return rows[0]?.status === "RUNNING";
-  } catch (err) {
-    await client.query("ROLLBACK").catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 /**

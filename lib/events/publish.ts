@@ -1,6 +1,7 @@
 import type pg from "pg";
 import type { Tx } from "../db/client";
 import { EVENTS_CHANNEL } from "./channels";
+import { withTransaction } from "../db/pool";
 import type { WireEvent } from "./envelope";
 
 // Event writers of one organization take this transaction lock before drawing sequence numbers, so
@@ -68,16 +69,5 @@ export async function insertEvents(client: pg.ClientBase, organizationId: string
 /** Appends many events in one transaction (all or nothing). Returns how many rows were new. */
 export async function publishEvents(pool: pg.Pool, organizationId: string, events: readonly WireEvent[]): Promise<number> {
   if (events.length === 0) return 0;
-  const client = await pool.connect();
-  try {
-    await client.query("BEGIN");
-    const inserted = await insertEvents(client, organizationId, events);
-    await client.query("COMMIT");
-    return inserted;
-  } catch (err) {
-    await client.query("ROLLBACK").catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+  return withTransaction(pool, (client) => insertEvents(client, organizationId, events));
 }

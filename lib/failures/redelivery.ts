@@ -3,6 +3,7 @@ import type pg from "pg";
 import { z } from "zod";
 import { actorOf, type Principal } from "../connections/service";
 import { AppError, fieldErrors } from "../errors";
+import { withTransaction } from "../db/pool";
 import { wireEvent } from "../events/envelope";
 import { EVENT_TYPES } from "../events/event-types";
 import { insertEvents } from "../events/publish";
@@ -118,9 +119,7 @@ export async function requestRedelivery(
   criteria: RedeliveryCriteria,
   now = new Date(),
 ): Promise<RedeliveryDto> {
-  const client = await pool.connect();
-  try {
-    await client.query("BEGIN");
+  const redeliveryId = await withTransaction(pool, async (client) => {
     // One request at a time per organization, so two requests cannot both claim the same events.
     await client.query("SELECT pg_advisory_xact_lock($1, hashtext($2))", [REQUEST_LOCK, principal.organizationId]);
     const { rows } = await client.query<{ id: string }>(
@@ -203,14 +202,9 @@ export async function requestRedelivery(
     const job: RedeliveryJob = { redeliveryId: id };
     const jobId = await boss.send(REDELIVERY_QUEUE, job, { db: { executeSql: (text: string, v: unknown[]) => client.query(text, v) } });
     if (!jobId) throw new AppError("WORKER_UNAVAILABLE", "The background worker has not set up its queues yet. Start the worker (npm start runs it) and try again.");
-    await client.query("COMMIT");
-    return (await getRedelivery(pool, principal.organizationId, id))!;
-  } catch (err) {
-    await client.query("ROLLBACK").catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+    return id;
+  });
+  return (await getRedelivery(pool, principal.organizationId, redeliveryId))!;
 }
 
 function assertUuid(id: string) {
@@ -248,9 +242,7 @@ export async function listRedeliveries(pool: pg.Pool, organizationId: string, li
 /** Stops a queued or running redelivery: what is not sent yet is skipped. The worker stops within one request. */
 export async function cancelRedelivery(pool: pg.Pool, principal: Principal, id: string, now = new Date()): Promise<RedeliveryDto> {
   assertUuid(id);
-  const client = await pool.connect();
-  try {
-    await client.query("BEGIN");
+  await withTransaction(pool, async (client) => {
     const { rows } = await client.query<{ status: RedeliveryStatus }>("SELECT status::text FROM redeliveries WHERE id = $1 AND organization_id = $2 FOR UPDATE", [
       id,
       principal.organizationId,
@@ -273,12 +265,6 @@ export async function cancelRedelivery(pool: pg.Pool, principal: Principal, id: 
         data: { redelivery_id: id, not_sent: skipped.rowCount ?? 0 },
       }),
     ]);
-    await client.query("COMMIT");
-    return (await getRedelivery(pool, principal.organizationId, id))!;
-  } catch (err) {
-    await client.query("ROLLBACK").catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
+  return (await getRedelivery(pool, principal.organizationId, id))!;
 }
