@@ -16,7 +16,7 @@ import {
 } from "@/lib/connections/presets";
 import { Alert } from "../ui/alert";
 import { Button, buttonClass } from "../ui/button";
-import { TextField } from "../ui/field";
+import { SelectField, TextField } from "../ui/field";
 import { SecretReveal } from "./secret-reveal";
 import { TestResult } from "./test-result";
 import type { SaveResult, TestOutcome } from "./types";
@@ -37,8 +37,6 @@ type Props = {
   onDone: () => void;
 };
 
-const selectClass =
-  "mt-1 block w-full rounded-md border-0 px-3 py-2 text-slate-900 shadow-sm ring-1 ring-inset ring-slate-300 focus:ring-2 focus:ring-inset focus:ring-indigo-600 sm:text-sm";
 
 export function ConnectionForm({ mode, initial, valueHints = [], cancelHref, onSubmit, onDone }: Props) {
   const [preset, setPreset] = useState<PresetId>(mode === "create" ? "custom" : "custom");
@@ -139,27 +137,22 @@ export function ConnectionForm({ mode, initial, valueHints = [], cancelHref, onS
       <TextField label="Name" placeholder="Datadog production" error={errors.name?.message} {...register("name")} />
 
       {preset === "datadog" && (
-        <div>
-          <label htmlFor="datadog-site" className="block text-sm font-medium text-slate-900">
-            Datadog site
-          </label>
-          <select
-            id="datadog-site"
-            className={selectClass}
-            value={site}
-            onChange={(e) => {
-              const next = e.target.value as DatadogSite;
-              setSite(next);
-              setValue("url", datadogLogsUrl(next));
-            }}
-          >
-            {DATADOG_SITES.map((s) => (
-              <option key={s.id} value={s.id}>
-                {s.id} ({s.domain})
-              </option>
-            ))}
-          </select>
-        </div>
+        <SelectField
+          id="datadog-site"
+          label="Datadog site"
+          value={site}
+          onChange={(e) => {
+            const next = e.target.value as DatadogSite;
+            setSite(next);
+            setValue("url", datadogLogsUrl(next));
+          }}
+        >
+          {DATADOG_SITES.map((s) => (
+            <option key={s.id} value={s.id}>
+              {s.id} ({s.domain})
+            </option>
+          ))}
+        </SelectField>
       )}
 
       <TextField
@@ -234,15 +227,10 @@ export function ConnectionForm({ mode, initial, valueHints = [], cancelHref, onS
                   error={itemErrors?.value?.message}
                   {...register(`auth.keys.${i}.value`)}
                 />
-                <div>
-                  <label htmlFor={`add-to-${i}`} className="block text-sm font-medium text-slate-900">
-                    Add to
-                  </label>
-                  <select id={`add-to-${i}`} className={selectClass} {...register(`auth.keys.${i}.add_to`)}>
-                    <option value="HEADER">Header (recommended)</option>
-                    <option value="QUERY">Query Parameter (not recommended for secrets)</option>
-                  </select>
-                </div>
+                <SelectField id={`add-to-${i}`} label="Add to" {...register(`auth.keys.${i}.add_to`)}>
+                  <option value="HEADER">Header (recommended)</option>
+                  <option value="QUERY">Query Parameter (not recommended for secrets)</option>
+                </SelectField>
                 <Button type="button" variant="ghost" className="sm:mt-6" aria-label={`Remove key ${i + 1}`} onClick={() => keys.remove(i)} disabled={keys.fields.length <= 1}>
                   Remove
                 </Button>

@@ -10,6 +10,7 @@ import type { RedeliveryDto, RedeliveryWithProblems } from "@/lib/failures/redel
 import { Alert } from "../ui/alert";
 import { Button } from "../ui/button";
 import { ConfirmDialog } from "../ui/confirm-dialog";
+import { SelectField } from "../ui/field";
 import { TableHead } from "../ui/table-head";
 import { RedeliveriesPanel, REDELIVERIES_KEY } from "./redeliveries-panel";
 
@@ -29,9 +30,6 @@ const OUTCOMES: Record<FailureDto["outcome"], { label: string; className: string
   REJECTED: { label: "Rejected", className: "bg-red-50 text-red-800 ring-red-600/20" },
   REDELIVERED: { label: "Redelivered", className: "bg-sky-50 text-sky-800 ring-sky-600/20" },
 };
-
-const selectClass =
-  "mt-1 block w-full rounded-md border-0 px-3 py-2 text-slate-900 shadow-sm ring-1 ring-inset ring-slate-300 focus:ring-2 focus:ring-inset focus:ring-indigo-600 sm:text-sm";
 
 function unwrap<T extends object>(r: ActionResult<T>): T {
   if (!r.ok) throw new Error(r.message);
@@ -146,42 +144,27 @@ export function FailuresBrowser({
         }}
         aria-label="Filters"
       >
-        <div>
-          <label htmlFor="f-connection" className="block text-sm font-medium text-slate-900">
-            Connection
-          </label>
-          <select id="f-connection" className={selectClass} value={filters.connection_id} onChange={(e) => update({ connection_id: e.target.value })}>
-            <option value="">All connections</option>
-            {connections.map((c) => (
-              <option key={c.id} value={c.id}>
-                {c.name}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div>
-          <label htmlFor="f-status" className="block text-sm font-medium text-slate-900">
-            Status
-          </label>
-          <select id="f-status" className={selectClass} value={filters.status_class} onChange={(e) => update({ status_class: e.target.value })}>
-            <option value="">Any status</option>
-            <option value="5xx">5xx server errors</option>
-            <option value="4xx">4xx client errors</option>
-            <option value="network">Timeouts and network errors</option>
-          </select>
-        </div>
-        <div>
-          <label htmlFor="f-range" className="block text-sm font-medium text-slate-900">
-            Time range
-          </label>
-          <select id="f-range" className={selectClass} value={filters.range} onChange={(e) => update({ range: e.target.value })}>
-            {Object.entries(RANGES).map(([k, r]) => (
-              <option key={k} value={k}>
-                {r.label}
-              </option>
-            ))}
-          </select>
-        </div>
+        <SelectField id="f-connection" label="Connection" value={filters.connection_id} onChange={(e) => update({ connection_id: e.target.value })}>
+          <option value="">All connections</option>
+          {connections.map((c) => (
+            <option key={c.id} value={c.id}>
+              {c.name}
+            </option>
+          ))}
+        </SelectField>
+        <SelectField id="f-status" label="Status" value={filters.status_class} onChange={(e) => update({ status_class: e.target.value })}>
+          <option value="">Any status</option>
+          <option value="5xx">5xx server errors</option>
+          <option value="4xx">4xx client errors</option>
+          <option value="network">Timeouts and network errors</option>
+        </SelectField>
+        <SelectField id="f-range" label="Time range" value={filters.range} onChange={(e) => update({ range: e.target.value })}>
+          {Object.entries(RANGES).map(([k, r]) => (
+            <option key={k} value={k}>
+              {r.label}
+            </option>
+          ))}
+        </SelectField>
         <div>
           <label htmlFor="f-type" className="block text-sm font-medium text-slate-900">
             Event type

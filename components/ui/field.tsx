@@ -1,4 +1,4 @@
-import { forwardRef, useId, type InputHTMLAttributes, type ReactNode } from "react";
+import { forwardRef, useId, type InputHTMLAttributes, type ReactNode, type SelectHTMLAttributes } from "react";
 
 type FieldProps = InputHTMLAttributes<HTMLInputElement> & { label: string; error?: string; hint?: ReactNode };
 
@@ -32,6 +32,29 @@ export const TextField = forwardRef<HTMLInputElement, FieldProps>(function TextF
           {error}
         </p>
       )}
+    </div>
+  );
+});
+
+type SelectProps = SelectHTMLAttributes<HTMLSelectElement> & { label: string; children: ReactNode };
+
+/** A labelled select (a filter, a choice in a form); works with react-hook-form's `register`. */
+export const SelectField = forwardRef<HTMLSelectElement, SelectProps>(function SelectField({ label, id, className = "", children, ...rest }, ref) {
+  const auto = useId();
+  const selectId = id ?? auto;
+  return (
+    <div className={className}>
+      <label htmlFor={selectId} className="block text-sm font-medium text-slate-900">
+        {label}
+      </label>
+      <select
+        ref={ref}
+        id={selectId}
+        className="mt-1 block w-full rounded-md border-0 px-3 py-2 text-slate-900 shadow-sm ring-1 ring-inset ring-slate-300 focus:ring-2 focus:ring-inset focus:ring-indigo-600 sm:text-sm"
+        {...rest}
+      >
+        {children}
+      </select>
     </div>
   );
 });
