@@ -8,6 +8,9 @@ const optionalString = z.preprocess(emptyToUndefined, z.string().optional());
 const intFrom = (def: number, min: number, max: number) =>
   z.preprocess(emptyToUndefined, z.coerce.number().int().min(min).max(max).default(def));
 
+// An origin a browser accepts in CSP frame-ancestors: scheme, host (optionally *.-prefixed), optional port.
+const FRAME_ANCESTOR = /^https?:\/\/(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)*(:\d{1,5})?$/i;
+
 const schema = z
   .object({
     NODE_ENV: z.preprocess(emptyToUndefined, z.enum(["development", "production", "test"]).default("production")),
@@ -63,6 +66,20 @@ const schema = z
     AUTO_DISABLE_FAILURE_PERCENT: intFrom(90, 1, 100),
     AUTO_DISABLE_OUTAGE_MINUTES: intFrom(360, 1, 30 * 1440),
     AUTO_DISABLE_OUTAGE_MIN_ATTEMPTS: intFrom(5, 1, 1000000),
+    TRUST_PROXY_HOPS: intFrom(0, 0, 10),
+    SETUP_TOKEN: z.preprocess(emptyToUndefined, z.string().min(16, "must be at least 16 characters").max(256).optional()),
+    API_RATE_LIMIT: intFrom(600, 1, 10_000_000),
+    INGEST_RATE_LIMIT: intFrom(120_000, 1, 10_000_000),
+    PORTAL_FRAME_ANCESTORS: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .refine(
+          (v) => v.split(/\s+/).filter(Boolean).every((o) => FRAME_ANCESTOR.test(o)),
+          "must be space-separated origins such as https://app.example.com or https://*.example.com",
+        )
+        .optional(),
+    ),
   })
   .superRefine((env, ctx) => {
     if (Boolean(env.BOOTSTRAP_ADMIN_EMAIL) !== Boolean(env.BOOTSTRAP_ADMIN_PASSWORD)) {
@@ -100,6 +117,14 @@ export type Config = Readonly<{
   digestCron: string;
   logLevel: string;
   login: Readonly<{ maxAttemptsPerEmail: number; maxAttemptsPerIp: number; windowSeconds: number }>;
+  /** Reverse proxies in front whose X-Forwarded-For entries are believed; 0 → the socket's peer is the client. */
+  trustProxyHops: number;
+  /** The first-run page's secret, when the operator set one (otherwise start.ts generates one into dataDir). */
+  setupToken: string | undefined;
+  /** Requests per minute per API principal: everything but publishing, and publishing. */
+  rateLimits: Readonly<{ apiPerMinute: number; ingestPerMinute: number }>;
+  /** Origins allowed to embed the pages in an iframe (CSP frame-ancestors); empty → same origin only. */
+  portalFrameAncestors: readonly string[];
   delivery: Readonly<{
     /** Requests in flight per connection; 1 delivers in strict order. */
     maxInFlight: number;
@@ -153,6 +178,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxAttemptsPerIp: e.LOGIN_MAX_ATTEMPTS_PER_IP,
       windowSeconds: e.LOGIN_RATE_WINDOW_SECONDS,
     }),
+    trustProxyHops: e.TRUST_PROXY_HOPS,
+    setupToken: e.SETUP_TOKEN,
+    rateLimits: Object.freeze({ apiPerMinute: e.API_RATE_LIMIT, ingestPerMinute: e.INGEST_RATE_LIMIT }),
+    portalFrameAncestors: Object.freeze((e.PORTAL_FRAME_ANCESTORS ?? "").split(/\s+/).filter(Boolean)),
     delivery: Object.freeze({
       maxInFlight: e.STREAM_MAX_IN_FLIGHT,
       batchSize: e.STREAM_BATCH_SIZE,

@@ -16,6 +16,19 @@ describe("loadConfig", () => {
     });
   });
 
+  it("applies the documented defaults of the hardening settings", () => {
+    expect(loadConfig({})).toMatchObject({
+      trustProxyHops: 0,
+      setupToken: undefined,
+      rateLimits: { apiPerMinute: 600, ingestPerMinute: 120_000 },
+      portalFrameAncestors: [],
+    });
+    expect(loadConfig({ PORTAL_FRAME_ANCESTORS: " https://a.example  https://*.b.example:8443 " }).portalFrameAncestors).toEqual([
+      "https://a.example",
+      "https://*.b.example:8443",
+    ]);
+  });
+
   it("is frozen", () => {
     const c = loadConfig({});
     expect(Object.isFrozen(c)).toBe(true);
@@ -38,6 +51,12 @@ describe("loadConfig", () => {
     [{ ENCRYPTION_KEY: "c2hvcnQ=" }, /ENCRYPTION_KEY: must be 32 bytes/],
     [{ SMTP_URL: "http://mail" }, /SMTP_URL/],
     [{ BOOTSTRAP_ADMIN_EMAIL: "not-an-email", BOOTSTRAP_ADMIN_PASSWORD: "x" }, /BOOTSTRAP_ADMIN_EMAIL/],
+    [{ TRUST_PROXY_HOPS: "-1" }, /TRUST_PROXY_HOPS/],
+    [{ SETUP_TOKEN: "short" }, /SETUP_TOKEN: must be at least 16 characters/],
+    [{ API_RATE_LIMIT: "0" }, /API_RATE_LIMIT/],
+    [{ PORTAL_FRAME_ANCESTORS: "https://app.example.com *" }, /PORTAL_FRAME_ANCESTORS: must be space-separated origins/],
+    [{ PORTAL_FRAME_ANCESTORS: "https://app.example.com/path" }, /PORTAL_FRAME_ANCESTORS/],
+    [{ PORTAL_FRAME_ANCESTORS: "'none'" }, /PORTAL_FRAME_ANCESTORS/],
   ])("explains invalid values: %j", (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
