@@ -8,10 +8,12 @@ import { fileURLToPath } from "node:url";
 
 const require = createRequire(import.meta.url);
 
-const INPUTS = ["app", "components", "lib", "workers", "prisma/schema.prisma", "next.config.mjs", "postcss.config.mjs", "tsconfig.json", "package-lock.json"];
+const INPUTS = ["app", "components", "lib", "workers", "scripts/web-server.ts", "prisma/schema.prisma", "next.config.mjs", "postcss.config.mjs", "tsconfig.json", "package-lock.json"];
 const STAMP = path.join(".next", "tributary-build-hash");
 /** The worker, bundled to plain JavaScript: no TypeScript loader in the long-running process (~40 MB less RSS). */
 export const WORKER_BUNDLE = path.join(".next", "worker", "index.mjs");
+/** The web server (scripts/web-server.ts) bundled the same way; Next.js itself stays in node_modules. */
+export const WEB_SERVER_BUNDLE = path.join(".next", "web-server", "index.mjs");
 
 function* files(entry: string): Generator<string> {
   if (!fs.existsSync(entry)) return;
@@ -37,11 +39,10 @@ export function sourceHash(): string {
   return h.digest("hex");
 }
 
-/** Bundles workers/index.ts with esbuild (dependencies stay in node_modules). */
-export function buildWorker(): void {
+function bundle(entry: string, outfile: string): void {
   esbuild.buildSync({
-    entryPoints: ["workers/index.ts"],
-    outfile: WORKER_BUNDLE,
+    entryPoints: [entry],
+    outfile,
     bundle: true,
     platform: "node",
     format: "esm",
@@ -52,16 +53,22 @@ export function buildWorker(): void {
   });
 }
 
+/** Bundles workers/index.ts and scripts/web-server.ts with esbuild (dependencies stay in node_modules). */
+export function buildBundles(): void {
+  bundle("workers/index.ts", WORKER_BUNDLE);
+  bundle("scripts/web-server.ts", WEB_SERVER_BUNDLE);
+}
+
 /** Runs `next build` and bundles the worker unless the last build was of exactly these sources. Returns false if it failed. */
 export function buildIfNeeded(log: (msg: string) => void): boolean {
   const hash = sourceHash();
   const built =
-    fs.existsSync(path.join(".next", "BUILD_ID")) && fs.existsSync(WORKER_BUNDLE) && fs.existsSync(STAMP) && fs.readFileSync(STAMP, "utf8") === hash;
+    fs.existsSync(path.join(".next", "BUILD_ID")) && fs.existsSync(WORKER_BUNDLE) && fs.existsSync(WEB_SERVER_BUNDLE) && fs.existsSync(STAMP) && fs.readFileSync(STAMP, "utf8") === hash;
   if (built) return true;
   log("Building the web app (next build) and the worker; later starts skip this until the sources change…");
   const result = spawnSync(process.execPath, [require.resolve("next/dist/bin/next"), "build"], { stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
   if (result.status !== 0) return false;
-  buildWorker();
+  buildBundles();
   fs.writeFileSync(STAMP, hash);
   return true;
 }

@@ -1,18 +1,17 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs";
-import { createRequire } from "node:module";
-import { bootstrapFromConfig } from "../lib/auth/accounts";
+import { bootstrapFromConfig, hasAnyUser } from "../lib/auth/accounts";
+import { ensureSetupToken, forgetSetupToken, setupTokenFile } from "../lib/auth/setup-token";
 import { ConfigError, loadConfig } from "../lib/config";
 import { createDb } from "../lib/db/client";
 import { migrate } from "../lib/db/migrate";
 import { AppError } from "../lib/errors";
 import { createLogger } from "../lib/log";
-import { buildIfNeeded, WORKER_BUNDLE } from "./build-if-needed";
+import { buildIfNeeded, WEB_SERVER_BUNDLE, WORKER_BUNDLE } from "./build-if-needed";
 
 // `npm start`: embedded PostgreSQL (unless DATABASE_URL), migrations, bootstrap, build if the
 // sources changed, then the web app and the worker together until SIGTERM/SIGINT.
 
-const require = createRequire(import.meta.url);
 const dev = process.argv.includes("--dev");
 
 async function main() {
@@ -81,6 +80,7 @@ async function main() {
   process.on("SIGINT", () => void shutdown(0));
   process.on("SIGHUP", () => void shutdown(0));
 
+  let firstRunNote = "";
   try {
     const result = await migrate(url);
     logger.info({ applied: result.applied, alreadyApplied: result.alreadyApplied }, "database migrated");
@@ -90,6 +90,8 @@ async function main() {
       if (boot.createdAdmin) logger.info({ email: config.bootstrap.adminEmail }, "bootstrap admin created");
       if (boot.createdToken) logger.info("bootstrap API token registered");
       for (const note of boot.notes) logger.warn(note);
+      firstRunNote = (await hasAnyUser(dbc)) ? "" : firstRunInstructions(config);
+      if (!firstRunNote) forgetSetupToken(config);
     } finally {
       await dbc.$disconnect();
     }
@@ -101,9 +103,10 @@ async function main() {
     return;
   }
 
-  const env = { ...process.env, DATABASE_URL: url, NEXTAUTH_URL: config.appUrl };
-  const next = require.resolve("next/dist/bin/next");
-  const web = spawn(process.execPath, [next, dev ? "dev" : "start", "-p", String(config.port)], { stdio: "inherit", env });
+  const env = { ...process.env, DATABASE_URL: url, NEXTAUTH_URL: config.appUrl, NODE_ENV: dev ? ("development" as const) : ("production" as const) };
+  // Next.js's request handler behind our own http.Server, which knows each request's socket (see web-server.ts).
+  const webArgs = dev ? ["--import", "tsx", "scripts/web-server.ts", "--dev"] : ["--enable-source-maps", WEB_SERVER_BUNDLE];
+  const web = spawn(process.execPath, webArgs, { stdio: "inherit", env });
   const workerArgs = dev ? ["--import", "tsx", "workers/index.ts"] : ["--enable-source-maps", WORKER_BUNDLE];
   const worker = spawn(process.execPath, workerArgs, { stdio: "inherit", env });
   children.push(web, worker);
@@ -117,8 +120,19 @@ async function main() {
 
   await waitForHealth(config.port, () => stopping);
   if (!stopping) {
-    console.log(`\n  Tributary is running: open ${config.appUrl}\n  (first run: ${config.appUrl}/setup creates the first admin)\n`);
+    console.log(`\n  Tributary is running: open ${config.appUrl}\n${firstRunNote}`);
   }
+}
+
+/** What the start log tells the person setting up a new installation; the generated token is shown only when it is created. */
+function firstRunInstructions(config: ReturnType<typeof loadConfig>): string {
+  const setup = `${config.appUrl}/setup`;
+  if (config.setupToken) return `  First run: ${setup} creates the first admin; enter the SETUP_TOKEN you configured.\n`;
+  const { token, generated } = ensureSetupToken(config);
+  if (generated) {
+    return `  First run: ${setup} creates the first admin. It asks for this setup token:\n\n      ${token}\n\n  (shown once; until the first admin exists it is also in ${setupTokenFile(config)})\n`;
+  }
+  return `  First run: ${setup} creates the first admin. Its setup token was printed when it was generated and is in ${setupTokenFile(config)}.\n`;
 }
 
 async function waitForHealth(port: number, stopped: () => boolean) {

@@ -1,16 +1,19 @@
 "use server";
 
-import { createFirstAdmin } from "@/lib/auth/accounts";
-import type { FirstRunInput } from "@/lib/auth/schemas";
+import { headers } from "next/headers";
+import { requestMeta } from "@/lib/api/request-meta";
+import { setUpFromFirstRunPage } from "@/lib/auth/accounts";
+import type { FirstRunFormInput } from "@/lib/auth/schemas";
+import { getConfig } from "@/lib/config";
 import { db } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
 import { log } from "@/lib/log";
 
 export type SetupResult = { ok: true } | { ok: false; message: string; fields?: { path: string; message: string }[] };
 
-export async function setupAction(input: FirstRunInput): Promise<SetupResult> {
+export async function setupAction(input: FirstRunFormInput): Promise<SetupResult> {
   try {
-    const created = await createFirstAdmin(db(), input);
+    const created = await setUpFromFirstRunPage(db(), getConfig(), input, requestMeta(await headers()).ipAddress);
     log().info({ userId: created.userId, event: "first_admin_created" }, "first admin created");
     return { ok: true };
   } catch (err) {

@@ -1,6 +1,19 @@
-/** The client's IP (first X-Forwarded-For hop, as set by Next.js or a proxy) and user agent. */
-export function requestMeta(headers: { get(name: string): string | null }) {
-  const forwarded = headers.get("x-forwarded-for")?.split(",")[0]?.trim();
-  const ip = forwarded || headers.get("x-real-ip") || null;
-  return { ipAddress: ip ? ip.replace(/^::ffff:/, "") : null, userAgent: headers.get("user-agent") };
+import { CLIENT_ADDRESS_HEADER, servedByTributary } from "./client-address";
+
+type HeaderSource = { get(name: string): string | null } | Record<string, unknown> | undefined;
+
+function header(headers: HeaderSource, name: string): string | null {
+  if (!headers) return null;
+  if (typeof (headers as { get?: unknown }).get === "function") return (headers as { get(n: string): string | null }).get(name);
+  const v = (headers as Record<string, unknown>)[name];
+  return typeof v === "string" ? v : null;
+}
+
+/**
+ * The client's IP, as Tributary's web server resolved it from the socket and TRUST_PROXY_HOPS
+ * (never a client-supplied X-Forwarded-For), and the user agent.
+ */
+export function requestMeta(headers: HeaderSource) {
+  const ipAddress = servedByTributary() ? header(headers, CLIENT_ADDRESS_HEADER) || null : null;
+  return { ipAddress, userAgent: header(headers, "user-agent") };
 }

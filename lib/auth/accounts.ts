@@ -3,7 +3,17 @@ import type { Db, Tx } from "../db/client";
 import { AppError, fieldErrors } from "../errors";
 import { registerApiToken } from "./api-tokens";
 import { hashPassword } from "./password";
-import { emailSchema, firstRunSchema, newPasswordSchema, suppliedApiTokenSchema, type FirstRunInput } from "./schemas";
+import { hitRateLimits } from "./rate-limit";
+import {
+  emailSchema,
+  firstRunFormSchema,
+  firstRunSchema,
+  newPasswordSchema,
+  suppliedApiTokenSchema,
+  type FirstRunFormInput,
+  type FirstRunInput,
+} from "./schemas";
+import { expectedSetupToken, forgetSetupToken, setupTokenMatches } from "./setup-token";
 
 // Serialises first-run set-up across web instances and the env bootstrap.
 const SETUP_LOCK_ID = 72707370;
@@ -43,6 +53,38 @@ export async function createFirstAdmin(dbc: Db, raw: FirstRunInput) {
     const created = await insertFirstAdmin(tx, { ...input, passwordHash });
     return { organizationId: created.organization.id, userId: created.user.id, email: created.user.email };
   });
+}
+
+/**
+ * The first-run page's action: limited per client and checked against the setup token before
+ * the password is hashed, so neither guessing the token nor flooding the form costs scrypt time.
+ */
+export async function setUpFromFirstRunPage(dbc: Db, config: Config, raw: FirstRunFormInput, clientIp: string | null) {
+  const limit = await hitRateLimits(dbc, [{ key: `setup:ip:${clientIp ?? "unknown"}`, max: config.login.maxAttemptsPerEmail }], config.login.windowSeconds);
+  if (limit.limited) {
+    throw new AppError("RATE_LIMITED", `Too many set-up attempts. Wait ${Math.ceil(limit.retryAfterSeconds / 60)} minutes and try again.`, {
+      retry_after_seconds: limit.retryAfterSeconds,
+    });
+  }
+  const parsed = firstRunFormSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new AppError("VALIDATION_FAILED", "Check the highlighted fields.", fieldErrors(parsed.error.issues));
+  }
+  const expected = expectedSetupToken(config);
+  if (!expected) {
+    throw new AppError("VALIDATION_FAILED", "This installation has no setup token yet. Start Tributary with `npm start` (it prints one) or set SETUP_TOKEN.", [
+      { path: "setupToken", message: "No setup token is configured on the server." },
+    ]);
+  }
+  if (!setupTokenMatches(expected, parsed.data.setupToken)) {
+    throw new AppError("VALIDATION_FAILED", "The setup token is not correct.", [
+      { path: "setupToken", message: "That is not the setup token. Copy it from Tributary's start log (or use the SETUP_TOKEN you set)." },
+    ]);
+  }
+  const { setupToken: _token, ...input } = parsed.data;
+  const created = await createFirstAdmin(dbc, input);
+  forgetSetupToken(config);
+  return created;
 }
 
 export type BootstrapResult = { createdAdmin: boolean; createdToken: boolean; notes: string[] };

@@ -3,19 +3,11 @@ import CredentialsProvider from "next-auth/providers/credentials";
 import { getConfig } from "../config";
 import { localSecret } from "../crypto/local-secrets";
 import { db } from "../db/client";
-import { log } from "../log";
-import { dummyPasswordHash, verifyPassword } from "./password";
-import { clearRateLimit, hitRateLimits } from "./rate-limit";
-import { loginSchema } from "./schemas";
+import { requestMeta } from "../api/request-meta";
+import { AppError } from "../errors";
+import { attemptSignIn } from "./sign-in";
 
 export const RATE_LIMITED_PREFIX = "RATE_LIMITED:";
-
-function clientIp(headers: Record<string, unknown> | undefined): string {
-  const forwarded = headers?.["x-forwarded-for"];
-  const first = typeof forwarded === "string" ? forwarded.split(",")[0]?.trim() : undefined;
-  const real = headers?.["x-real-ip"];
-  return first || (typeof real === "string" ? real : "") || "unknown";
-}
 
 export function authSecret(): string {
   const config = getConfig();
@@ -33,31 +25,16 @@ export function authOptions(): NextAuthOptions {
         name: "Email and password",
         credentials: { email: { type: "email" }, password: { type: "password" } },
         async authorize(credentials, req) {
-          const parsed = loginSchema.safeParse(credentials ?? {});
-          if (!parsed.success) return null;
-          const { email, password } = parsed.data;
-          const ip = clientIp(req?.headers as Record<string, unknown> | undefined);
-          const limit = await hitRateLimits(
-            db(),
-            [
-              { key: `login:email:${email}`, max: config.login.maxAttemptsPerEmail },
-              { key: `login:ip:${ip}`, max: config.login.maxAttemptsPerIp },
-            ],
-            config.login.windowSeconds,
-          );
-          if (limit.limited) {
-            log().warn({ ip, event: "login_rate_limited" }, "login rate limited");
-            throw new Error(`${RATE_LIMITED_PREFIX}${limit.retryAfterSeconds}`);
+          try {
+            const ip = requestMeta(req?.headers as Record<string, unknown> | undefined).ipAddress;
+            return await attemptSignIn({ db: db(), config }, credentials, ip);
+          } catch (err) {
+            // next-auth passes an authorize() error's message to the sign-in form.
+            if (err instanceof AppError && err.code === "RATE_LIMITED") {
+              throw new Error(`${RATE_LIMITED_PREFIX}${(err.details as { retry_after_seconds: number }).retry_after_seconds}`);
+            }
+            throw err;
           }
-          const user = await db().user.findUnique({ where: { email } });
-          const ok = await verifyPassword(password, user?.passwordHash ?? (await dummyPasswordHash()));
-          if (!user || !ok) {
-            log().info({ ip, event: "login_failed" }, "login failed");
-            return null;
-          }
-          await clearRateLimit(db(), `login:email:${email}`);
-          log().info({ userId: user.id, ip, event: "login" }, "signed in");
-          return { id: user.id, email: user.email, name: user.name };
         },
       }),
     ],

@@ -22,16 +22,30 @@ export const loginSchema = z.object({
 });
 export type LoginInput = z.input<typeof loginSchema>;
 
-export const firstRunSchema = z
-  .object({
-    organizationName: z.string().trim().min(1, "Enter your organization's name.").max(120, "Use at most 120 characters."),
-    name: z.string().trim().min(1, "Enter your name.").max(120, "Use at most 120 characters."),
-    email: emailSchema,
-    password: newPasswordSchema,
-    confirmPassword: z.string(),
-  })
-  .refine((v) => v.password === v.confirmPassword, { path: ["confirmPassword"], message: "The passwords do not match." });
+const firstRunFields = z.object({
+  organizationName: z.string().trim().min(1, "Enter your organization's name.").max(120, "Use at most 120 characters."),
+  name: z.string().trim().min(1, "Enter your name.").max(120, "Use at most 120 characters."),
+  email: emailSchema,
+  password: newPasswordSchema,
+  confirmPassword: z.string(),
+});
+const passwordsMatch = (v: { password: string; confirmPassword: string }) => v.password === v.confirmPassword;
+const mismatch = { path: ["confirmPassword"], message: "The passwords do not match." };
+
+export const firstRunSchema = firstRunFields.refine(passwordsMatch, mismatch);
 export type FirstRunInput = z.input<typeof firstRunSchema>;
+
+/** The first-run page's form: the same fields, plus the setup token from the start log. */
+export const firstRunFormSchema = firstRunFields
+  .extend({
+    setupToken: z
+      .string({ error: "Enter the setup token." })
+      .trim()
+      .min(1, "Enter the setup token printed in Tributary's start log.")
+      .max(256, "That is not a setup token."),
+  })
+  .refine(passwordsMatch, mismatch);
+export type FirstRunFormInput = z.input<typeof firstRunFormSchema>;
 
 export const apiTokenNameSchema = z.object({
   name: z.string().trim().min(1, "Give the token a name, such as “SIEM publisher”.").max(80, "Use at most 80 characters."),
