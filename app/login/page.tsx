@@ -3,16 +3,12 @@ import { redirect } from "next/navigation";
 import { AuthCard } from "@/components/auth/auth-card";
 import { LoginForm } from "@/components/auth/login-form";
 import { hasAnyUser } from "@/lib/auth/accounts";
+import { safeCallbackPath } from "@/lib/auth/safe-callback";
 import { currentUser } from "@/lib/auth/session";
+import { getConfig } from "@/lib/config";
 import { db } from "@/lib/db/client";
 
 export const metadata: Metadata = { title: "Sign in" };
-
-// Only same-site paths are followed after sign-in, never another origin.
-function safeCallback(value: string | string[] | undefined): string {
-  const v = Array.isArray(value) ? value[0] : value;
-  return v && v.startsWith("/") && !v.startsWith("//") ? v : "/";
-}
 
 export default async function LoginPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   if (!(await hasAnyUser(db()))) redirect("/setup");
@@ -20,7 +16,7 @@ export default async function LoginPage({ searchParams }: { searchParams: Promis
   const params = await searchParams;
   return (
     <AuthCard title="Sign in" subtitle="Use the email and password of your Tributary account.">
-      <LoginForm callbackUrl={safeCallback(params.callbackUrl)} />
+      <LoginForm callbackUrl={safeCallbackPath(params.callbackUrl, getConfig().appUrl)} />
     </AuthCard>
   );
 }
