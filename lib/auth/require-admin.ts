@@ -1,8 +1,19 @@
 import { headers } from "next/headers";
+import { redirect } from "next/navigation";
 import { requestMeta } from "../api/request-meta";
 import type { Principal } from "../connections/service";
 import { AppError } from "../errors";
-import { currentUser } from "./session";
+import { currentUser, type SessionUser } from "./session";
+
+/**
+ * The viewer of a settings page, checked by the page itself before it reads anything: signed out
+ * → the sign-in page; signed in but not an admin → null, and the page shows <AdminsOnly />.
+ */
+export async function settingsPageUser(): Promise<SessionUser | null> {
+  const user = await currentUser();
+  if (!user) redirect("/login");
+  return user.role === "ADMIN" ? user : null;
+}
 
 /** The signed-in admin as the acting principal of a server action (with IP and user agent). */
 export async function requireAdminPrincipal(): Promise<Principal> {

@@ -2,15 +2,16 @@ import type { Metadata } from "next";
 import { ApiTokensManager } from "@/components/api-tokens/api-tokens-manager";
 import { PageHeader } from "@/components/ui/page-header";
 import { listApiTokens } from "@/lib/auth/api-tokens";
-import { currentUser } from "@/lib/auth/session";
+import { AdminsOnly } from "@/components/layout/admins-only";
+import { settingsPageUser } from "@/lib/auth/require-admin";
 import { db } from "@/lib/db/client";
 import { createTokenAction, revokeTokenAction } from "./actions";
 
 export const metadata: Metadata = { title: "API tokens" };
 
 export default async function ApiTokensPage() {
-  const user = await currentUser();
-  if (!user) return null;
+  const user = await settingsPageUser();
+  if (!user) return <AdminsOnly />;
   const tokens = await listApiTokens(db(), user.organizationId);
   return (
     <div className="space-y-6">

@@ -5,7 +5,8 @@ import { StatusBadge } from "@/components/connections/status-badge";
 import { Alert } from "@/components/ui/alert";
 import { buttonClass } from "@/components/ui/button";
 import { PageHeader } from "@/components/ui/page-header";
-import { currentUser } from "@/lib/auth/session";
+import { AdminsOnly } from "@/components/layout/admins-only";
+import { settingsPageUser } from "@/lib/auth/require-admin";
 import { serviceDeps } from "@/lib/connections/deps";
 import { listConnections } from "@/lib/connections/service";
 import { setEnabledAction } from "./actions";
@@ -24,8 +25,8 @@ const host = (url: string) => {
 };
 
 export default async function EventStreamingPage() {
-  const user = await currentUser();
-  if (!user) return null;
+  const user = await settingsPageUser();
+  if (!user) return <AdminsOnly />;
   const deps = serviceDeps();
   const connections = await listConnections(deps, user.organizationId);
   const limit = deps.config.maxConnectionsPerOrg;

@@ -7,7 +7,8 @@ import { EnabledToggle } from "@/components/connections/enabled-toggle";
 import { StatusBadge } from "@/components/connections/status-badge";
 import { Alert } from "@/components/ui/alert";
 import { EventStreamingBreadcrumb } from "@/components/ui/breadcrumb";
-import { currentUser } from "@/lib/auth/session";
+import { AdminsOnly } from "@/components/layout/admins-only";
+import { settingsPageUser } from "@/lib/auth/require-admin";
 import { serviceDeps } from "@/lib/connections/deps";
 import { getConnection } from "@/lib/connections/service";
 import { AppError } from "@/lib/errors";
@@ -33,8 +34,8 @@ function Section({ title, description, children }: { title: string; description?
 }
 
 export default async function ConnectionPage({ params }: { params: Promise<{ id: string }> }) {
-  const user = await currentUser();
-  if (!user) return null;
+  const user = await settingsPageUser();
+  if (!user) return <AdminsOnly />;
   const { id } = await params;
   let connection;
   try {

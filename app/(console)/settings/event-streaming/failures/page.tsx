@@ -2,15 +2,16 @@ import type { Metadata } from "next";
 import { FailuresBrowser } from "@/components/failures/failures-browser";
 import { EventStreamingBreadcrumb } from "@/components/ui/breadcrumb";
 import { PageHeader } from "@/components/ui/page-header";
-import { currentUser } from "@/lib/auth/session";
+import { AdminsOnly } from "@/components/layout/admins-only";
+import { settingsPageUser } from "@/lib/auth/require-admin";
 import { db } from "@/lib/db/client";
 import { cancelRedeliveryAction, failureDetailAction, listFailuresAction, listRedeliveriesAction, redeliverAction } from "./actions";
 
 export const metadata: Metadata = { title: "Failed deliveries" };
 
 export default async function FailuresPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
-  const user = await currentUser();
-  if (!user) return null;
+  const user = await settingsPageUser();
+  if (!user) return <AdminsOnly />;
   const params = await searchParams;
   const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v) ?? "";
   const connections = await db().connection.findMany({

@@ -3,15 +3,16 @@ import { NewConnection } from "@/components/connections/connection-editors";
 import { Alert } from "@/components/ui/alert";
 import { EventStreamingBreadcrumb } from "@/components/ui/breadcrumb";
 import { PageHeader } from "@/components/ui/page-header";
-import { currentUser } from "@/lib/auth/session";
+import { AdminsOnly } from "@/components/layout/admins-only";
+import { settingsPageUser } from "@/lib/auth/require-admin";
 import { serviceDeps } from "@/lib/connections/deps";
 import { createConnectionAction } from "../actions";
 
 export const metadata: Metadata = { title: "New event streaming connection" };
 
 export default async function NewConnectionPage() {
-  const user = await currentUser();
-  if (!user) return null;
+  const user = await settingsPageUser();
+  if (!user) return <AdminsOnly />;
   const deps = serviceDeps();
   const count = await deps.db.connection.count({ where: { organizationId: user.organizationId } });
   const limit = deps.config.maxConnectionsPerOrg;
