@@ -4,6 +4,27 @@ import { eventTypeSchema, SEVERITIES, wireEvent, type WireEvent } from "./envelo
 
 export const MAX_BATCH = 1000;
 export const MAX_BODY_BYTES = 5 * 1024 * 1024;
+/** Levels of objects and arrays in `data`, itself the first. SIEMs flatten far less (Datadog: 20 levels). */
+export const MAX_DATA_DEPTH = 32;
+/** Tributary's own audit events (EVENT_STREAM_*): only Tributary writes them, so receivers can trust them. */
+export const RESERVED_EVENT_TYPE_PREFIX = "EVENT_STREAM_";
+
+/**
+ * Whether objects and arrays in `value` nest at most `max` levels. Iterative: the input is a
+ * publisher's, and a recursive walk (or JSON.stringify) of 100,000 levels overflows the stack.
+ */
+export function nestsAtMost(value: unknown, max: number): boolean {
+  const stack: { value: object; depth: number }[] = [];
+  if (value !== null && typeof value === "object") stack.push({ value, depth: 1 });
+  while (stack.length > 0) {
+    const { value: node, depth } = stack.pop()!;
+    if (depth > max) return false;
+    for (const child of Array.isArray(node) ? node : Object.values(node)) {
+      if (child !== null && typeof child === "object") stack.push({ value: child, depth: depth + 1 });
+    }
+  }
+  return true;
+}
 
 // PostgreSQL text cannot hold NUL or an unpaired surrogate, and its timestamps have no year 0: caught
 // here so the publisher gets a 400 naming the item instead of a 500 for the whole batch.
@@ -25,7 +46,10 @@ export const ingestEventSchema = z
   .object({
     id: z.uuid("id must be a UUID").optional(),
     transaction_id: z.uuid("transaction_id must be a UUID").optional(),
-    event_type: eventTypeSchema,
+    event_type: eventTypeSchema.refine(
+      (v) => !v.startsWith(RESERVED_EVENT_TYPE_PREFIX),
+      `${RESERVED_EVENT_TYPE_PREFIX}* event types are Tributary's own audit events and cannot be published`,
+    ),
     severity: z.enum(SEVERITIES, { error: "severity must be INFO, WARNING or ALERT" }).default("INFO"),
     timestamp: z.iso
       .datetime({ offset: true, error: "timestamp must be an RFC 3339 date-time, e.g. 2024-10-22T18:20:31.622Z" })
@@ -36,7 +60,10 @@ export const ingestEventSchema = z
     actor_name: optionalText(256),
     actor_user_id: optionalText(256),
     actor_user_agent: optionalText(1024),
-    data: z.record(z.string(), z.unknown(), { error: "data must be a JSON object" }).default({}),
+    data: z
+      .record(z.string(), z.unknown(), { error: "data must be a JSON object" })
+      .refine((v) => nestsAtMost(v, MAX_DATA_DEPTH), `data may nest objects and arrays at most ${MAX_DATA_DEPTH} levels deep`)
+      .default({}),
   })
   .strict();
 

@@ -77,4 +77,22 @@ describe("the failed deliveries list", () => {
     }
     await expect(list({ cursor: "garbage" })).rejects.toMatchObject({ code: "VALIDATION_FAILED" });
   });
+
+  // Each passed the old shape check and made PostgreSQL fail the query (a 500).
+  const forged = (text: string) => Buffer.from(text).toString("base64url");
+  it.each([
+    ["a month 13", "2026-13-01T00:00:00.000000Z|00000000-0000-4000-8000-000000000000"],
+    ["hour 99", "2026-01-01T99:99:99.000000Z|00000000-0000-4000-8000-000000000000"],
+    ["February 30", "2026-02-30T00:00:00.000000Z|00000000-0000-4000-8000-000000000000"],
+    ["year 0000", "0000-01-01T00:00:00.000000Z|00000000-0000-4000-8000-000000000000"],
+    ["a time of only colons", "2026-01-01 ::::.:Z|00000000-0000-4000-8000-000000000000"],
+    ["an id of dashes", "2026-01-01T00:00:00.000000Z|------------------------------------"],
+  ])("answers VALIDATION_FAILED for a crafted cursor with %s", async (_, text) => {
+    const err = await list({ cursor: forged(text) }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(AppError);
+    expect(err).toMatchObject({ code: "VALIDATION_FAILED", status: 400, details: [{ path: "cursor", message: "Invalid cursor." }] });
+  });
 });

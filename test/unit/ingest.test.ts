@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { AppError } from "../../lib/errors";
-import { MAX_BATCH, parseIngestBody } from "../../lib/events/ingest";
+import { MAX_BATCH, MAX_DATA_DEPTH, nestsAtMost, parseIngestBody } from "../../lib/events/ingest";
 
 const SEED_KEYS = ["id", "transaction_id", "event_type", "severity", "timestamp", "actor_email", "actor_ip_address", "actor_name", "actor_user_id", "actor_user_agent", "data"];
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -218,5 +218,48 @@ describe("parseIngestBody", () => {
 
   it("rejects null items inside a batch with their index", () => {
     expect(rejection([{ event_type: "FINE" }, null]).details).toEqual([{ index: 1, path: "", message: "Invalid input: expected object, received null" }]);
+  });
+});
+
+/** `data` with `levels` levels of objects and arrays (`data` itself the first). */
+function nested(levels: number): Record<string, unknown> {
+  let inner: unknown = "leaf";
+  for (let i = 1; i < levels; i++) inner = i % 2 ? [inner] : { k: inner };
+  return { k: inner };
+}
+
+describe("reserved event types", () => {
+  it.each(["EVENT_STREAM_CONNECTIONS_TESTED", "EVENT_STREAM_CONNECTIONS_DELETED", "EVENT_STREAM_ANYTHING_NEW"])(
+    "refuses %s from a publisher: only Tributary writes its own audit events",
+    (type) => {
+      const err = rejection([{ event_type: "FINE" }, { event_type: type }]);
+      expect(err.code).toBe("VALIDATION_FAILED");
+      expect(err.details).toEqual([
+        { index: 1, path: "event_type", message: "EVENT_STREAM_* event types are Tributary's own audit events and cannot be published" },
+      ]);
+    },
+  );
+
+  it("accepts types that merely contain the words", () => {
+    expect(parseIngestBody([{ event_type: "MY_EVENT_STREAM_CHANGED" }, { event_type: "EVENT_STREAMS" }])).toHaveLength(2);
+  });
+});
+
+describe("nesting of data", () => {
+  it(`accepts data nested ${MAX_DATA_DEPTH} levels deep`, () => {
+    expect(parseIngestBody({ event_type: "DEEP", data: nested(MAX_DATA_DEPTH) })[0]!.data).toEqual(nested(MAX_DATA_DEPTH));
+  });
+
+  it.each([MAX_DATA_DEPTH + 1, 100_000])("refuses data nested %i levels deep with a clear message", (levels) => {
+    const err = rejection({ event_type: "DEEP", data: nested(levels) });
+    expect(err.code).toBe("VALIDATION_FAILED");
+    expect(err.details).toEqual([{ index: 0, path: "data", message: `data may nest objects and arrays at most ${MAX_DATA_DEPTH} levels deep` }]);
+  });
+
+  it("measures depth without recursion, and counts siblings once", () => {
+    expect(nestsAtMost(nested(1_000_000), 5)).toBe(false);
+    expect(nestsAtMost({ a: { b: 1 }, c: [{ d: [] }], e: "x" }, 4)).toBe(true);
+    expect(nestsAtMost({ a: { b: 1 }, c: [{ d: [] }], e: "x" }, 3)).toBe(false);
+    expect(nestsAtMost("scalar", 0)).toBe(true);
   });
 });
