@@ -4,6 +4,7 @@ import { zodResolver } from "@hookform/resolvers/zod";
 import Link from "next/link";
 import { useState } from "react";
 import { type FieldPath, type Resolver, useFieldArray, useForm } from "react-hook-form";
+import { originOf } from "@/lib/connections/origin-change";
 import { createConnectionSchema, MAX_API_KEYS, newConnectionSchema } from "@/lib/connections/schemas";
 import {
   type ConnectionFormValues,
@@ -60,6 +61,10 @@ export function ConnectionForm({ mode, initial, valueHints = [], cancelHref, onS
   });
   const keys = useFieldArray({ control, name: "auth.keys" });
   const authType = watch("auth.type");
+  // An edit that points the connection at another origin cannot keep the stored credentials (see origin-change.ts).
+  const url = watch("url");
+  const newOrigin = mode === "edit" && initial ? originOf(url ?? "") : null;
+  const movedOrigin = newOrigin !== null && initial !== undefined && newOrigin !== originOf(initial.url) ? newOrigin : null;
 
   const choosePreset = (id: PresetId) => {
     setPreset(id);
@@ -80,6 +85,7 @@ export function ConnectionForm({ mode, initial, valueHints = [], cancelHref, onS
     const result = await onSubmit(values);
     if (!result.ok) {
       for (const f of result.fields ?? []) setError(f.path as FieldPath<ConnectionFormValues>, { message: f.message });
+      if (result.code === "INSECURE_DESTINATION" || result.code === "DESTINATION_NOT_ALLOWED") setError("url", { message: result.message });
       const details = result.details as TestOutcome | undefined;
       setFailure({ message: result.message, test: result.code === "DESTINATION_TEST_FAILED" ? details : undefined });
       return;
@@ -212,6 +218,12 @@ export function ConnectionForm({ mode, initial, valueHints = [], cancelHref, onS
 
       {authType === "API_KEY" && (
         <div className="space-y-3">
+          {movedOrigin && initial?.auth.type === "API_KEY" && (
+            <Alert tone="warning" title="Enter the key values again">
+              The URL now points to {movedOrigin}, another origin than before. Stored values are never sent to a new origin, so every
+              value must be entered again.
+            </Alert>
+          )}
           {keys.fields.map((field, i) => {
             const itemErrors = (errors.auth as { keys?: Record<number, { key?: { message?: string }; value?: { message?: string }; add_to?: { message?: string } }> } | undefined)
               ?.keys?.[i];
@@ -223,7 +235,7 @@ export function ConnectionForm({ mode, initial, valueHints = [], cancelHref, onS
                   label={`Value ${i + 1}`}
                   type="password"
                   autoComplete="new-password"
-                  placeholder={mode === "edit" && hint ? `Leave blank to keep ${hint}` : ""}
+                  placeholder={mode === "edit" && hint && !movedOrigin ? `Leave blank to keep ${hint}` : ""}
                   error={itemErrors?.value?.message}
                   {...register(`auth.keys.${i}.value`)}
                 />
@@ -256,7 +268,9 @@ export function ConnectionForm({ mode, initial, valueHints = [], cancelHref, onS
 
       {authType === "HMAC" && (
         <Alert tone="info">
-          {mode === "edit" && initial?.auth.type === "HMAC"
+          {mode === "edit" && initial?.auth.type === "HMAC" && movedOrigin
+            ? `The URL now points to ${movedOrigin}, another origin than before. Saving generates a new signing secret, shown once, and retires the current ones: they are never used for a new origin.`
+            : mode === "edit" && initial?.auth.type === "HMAC"
             ? "Signing secrets are managed in the HMAC secrets section of this page."
             : "When you save, Tributary generates a signing secret and shows it once. Every request carries X-Opal-Request-Timestamp and X-Opal-Signature."}
         </Alert>

@@ -1,3 +1,4 @@
+import { hitRateLimits } from "../auth/rate-limit";
 import type { Config } from "../config";
 import type { SecretBox } from "../crypto/secret-box";
 import { secretHint } from "../crypto/secret-box";
@@ -14,10 +15,13 @@ import { publishEvent } from "../events/publish";
 import { AppError, fieldErrors } from "../errors";
 import { sendTestEvent, testEvent, type TestOutcome } from "./destination-test";
 import { type ConnectionDto, connectionInclude, type ConnectionRow, toConnectionDto } from "./dto";
+import { newOriginMessage, originChanges } from "./origin-change";
 import { type AuthInput, newConnectionSchema, updateConnectionSchema } from "./schemas";
 import { generateHmacSecret } from "./secrets";
 
 export const MAX_HMAC_SECRETS = 2;
+/** Each test is a request to a URL an admin chose; a connection gets at most this many a minute (all web instances together). */
+export const TEST_SENDS_PER_MINUTE = 10;
 
 export type ServiceDeps = { db: Db; config: Config; http: DeliveryHttpClient; box: SecretBox; allow: AllowList; now?: () => Date };
 
@@ -83,6 +87,17 @@ function testFailed(outcome: TestOutcome): AppError {
     `The test event was not accepted, so nothing was saved. ${outcome.error ?? ""}`.trim(),
     outcome,
   );
+}
+
+async function limitTestSends(deps: ServiceDeps, connectionId: string) {
+  const limit = await hitRateLimits(deps.db, [{ key: `test:connection:${connectionId}`, max: TEST_SENDS_PER_MINUTE }], 60, nowOf(deps));
+  if (limit.limited) {
+    throw new AppError(
+      "RATE_LIMITED",
+      `This connection was tested ${TEST_SENDS_PER_MINUTE} times in the last minute. Wait ${limit.retryAfterSeconds} s before testing it again.`,
+      { retry_after_seconds: limit.retryAfterSeconds },
+    );
+  }
 }
 
 /** Sends the test message to a target that is not saved yet; refusals and failures throw. */
@@ -224,13 +239,22 @@ export async function updateConnection(deps: ServiceDeps, principal: Principal, 
   const current = openTarget(deps.box, row);
 
   let hmacSecret: string | null = null;
+  const newSecret = () => (hmacSecret = generateHmacSecret());
+  const newOrigin = originChanges(row.url, input.url);
   let nextAuth: DeliveryTarget["auth"] = current.auth;
-  if (input.auth) nextAuth = mergeAuth(input.auth, current, () => (hmacSecret = generateHmacSecret()));
+  if (input.auth) nextAuth = mergeAuth(input.auth, current, newSecret, newOrigin ? newOriginMessage(row.url, input.url!) : null);
+  else if (newOrigin && current.auth.type === "API_KEY") {
+    throw validationError([{ path: "auth", message: newOriginMessage(row.url, input.url!) }]);
+  } else if (newOrigin && current.auth.type === "HMAC") nextAuth = { type: "HMAC", secrets: [newSecret()] };
   const next: DeliveryTarget = { url: input.url ?? row.url, auth: nextAuth };
-  const destinationChanged = next.url !== row.url || !sameAuth(row, current, next);
+  const authChanged = hmacSecret !== null || !sameAuth(row, current, next);
+  const destinationChanged = next.url !== row.url || authChanged;
 
   let tested: Awaited<ReturnType<typeof testBeforeSave>> | null = null;
-  if (destinationChanged) tested = await testBeforeSave(deps, principal, next);
+  if (destinationChanged) {
+    await limitTestSends(deps, row.id);
+    tested = await testBeforeSave(deps, principal, next);
+  }
 
   await deps.db.$transaction(async (tx) => {
     await tx.$queryRaw`SELECT id FROM connections WHERE id = ${row.id}::uuid FOR UPDATE`;
@@ -239,7 +263,7 @@ export async function updateConnection(deps: ServiceDeps, principal: Principal, 
     const changed: string[] = [];
     if (input.name !== undefined && input.name !== row.name) changed.push("name");
     if (next.url !== row.url) changed.push("url");
-    if (destinationChanged && !sameAuth(row, current, next)) changed.push("auth");
+    if (authChanged) changed.push("auth");
     await tx.connection.update({
       where: { id: row.id },
       data: { name: input.name ?? row.name, url: next.url, authType: next.auth.type },
@@ -258,7 +282,8 @@ export async function updateConnection(deps: ServiceDeps, principal: Principal, 
           })),
         });
       }
-      if (next.auth.type !== "HMAC") await tx.hmacSecret.deleteMany({ where: { connectionId: row.id } });
+      // A new secret (new origin, or a switch to HMAC) replaces every earlier one.
+      if (next.auth.type !== "HMAC" || hmacSecret) await tx.hmacSecret.deleteMany({ where: { connectionId: row.id } });
       if (hmacSecret) {
         await tx.hmacSecret.create({ data: { connectionId: row.id, secretEncrypted: deps.box.seal(hmacSecret), hint: secretHint(hmacSecret) } });
       }
@@ -272,19 +297,27 @@ export async function updateConnection(deps: ServiceDeps, principal: Principal, 
   return { connection: await getConnection(deps, principal.organizationId, row.id), hmacSecret, test: tested?.outcome ?? null };
 }
 
-/** The auth an edit asks for; API key values left out keep the stored value of the same key. */
-function mergeAuth(input: AuthInput, current: DeliveryTarget, newSecret: () => string): DeliveryTarget["auth"] {
+/**
+ * The auth an edit asks for; API key values left out keep the stored value of the same key,
+ * unless the edit moves the connection to a new origin (`newOrigin` explains why not).
+ */
+function mergeAuth(input: AuthInput, current: DeliveryTarget, newSecret: () => string, newOrigin: string | null): DeliveryTarget["auth"] {
   if (input.type === "NONE") return { type: "NONE" };
-  if (input.type === "HMAC") return current.auth.type === "HMAC" ? current.auth : { type: "HMAC", secrets: [newSecret()] };
-  const stored = current.auth.type === "API_KEY" ? current.auth.keys : [];
+  if (input.type === "HMAC") return current.auth.type === "HMAC" && !newOrigin ? current.auth : { type: "HMAC", secrets: [newSecret()] };
+  const stored = current.auth.type === "API_KEY" && !newOrigin ? current.auth.keys : [];
   const problems: { path: string; message: string }[] = [];
   const keys = input.keys.map((k, i) => {
     if (k.value !== undefined && k.value.length > 0) return { key: k.key, value: k.value, addTo: k.add_to };
     const kept = stored.find((s) => s.key === k.key && s.addTo === k.add_to);
-    if (!kept) problems.push({ path: `auth.keys.${i}.value`, message: "Enter a value (this key has no stored value to keep)." });
+    if (!kept) {
+      problems.push({
+        path: `auth.keys.${i}.value`,
+        message: newOrigin ? "Enter this value again: stored values are not sent to a new origin." : "Enter a value (this key has no stored value to keep).",
+      });
+    }
     return { key: k.key, value: kept?.value ?? "", addTo: k.add_to };
   });
-  if (problems.length) throw validationError(problems);
+  if (problems.length) throw newOrigin ? new AppError("VALIDATION_FAILED", newOrigin, problems) : validationError(problems);
   return { type: "API_KEY", keys };
 }
 
@@ -322,6 +355,7 @@ export async function deleteConnection(deps: ServiceDeps, principal: Principal, 
 /** "Send test event" on a saved connection: the result is returned, and the test is audited. */
 export async function testConnection(deps: ServiceDeps, principal: Principal, id: string): Promise<TestOutcome> {
   const row = await findRow(deps.db, principal.organizationId, id);
+  await limitTestSends(deps, row.id);
   const target = openTarget(deps.box, row);
   const event = testEvent(actorOf(principal));
   let outcome: TestOutcome;

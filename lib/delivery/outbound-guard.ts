@@ -1,6 +1,7 @@
 import dns from "node:dns";
 import ipaddr from "ipaddr.js";
 import { AppError } from "../errors";
+import { insecureDestination } from "./secure-transport";
 
 // Destinations are chosen by admins, so without a guard a connection could be aimed at the
 // server's own network (cloud metadata, databases, admin ports). Only public unicast addresses
@@ -95,6 +96,8 @@ export async function checkDestination(raw: string, allow: AllowList): Promise<{
     const reason = refusalReason(address, allow);
     if (reason) throw destinationNotAllowed(host, address, reason);
   }
+  const insecure = insecureDestination(url, addresses, allow);
+  if (insecure) throw insecure;
   return { url, addresses };
 }
 

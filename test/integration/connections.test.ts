@@ -11,6 +11,7 @@ import {
   retireHmacSecret,
   type ServiceDeps,
   setEnabled,
+  TEST_SENDS_PER_MINUTE,
   testConnection,
   updateConnection,
 } from "../../lib/connections/service";
@@ -302,6 +303,19 @@ describe("creating a connection", () => {
       expect(await stored()).toEqual(nothingStored);
     });
 
+    it("refuses plain http:// to a public address with INSECURE_DESTINATION, before sending anything", async () => {
+      const err = await failure(createConnection(deps, principal, { ...none(), url: "http://8.8.8.8/intake" }));
+      expect(err.code).toBe("INSECURE_DESTINATION");
+      expect(err.status).toBe(400);
+      expect(err.message).toContain("Use https:// for 8.8.8.8");
+      expect(await stored()).toEqual(nothingStored);
+
+      const { connection } = await createConnection(deps, principal, none());
+      const edit = await failure(updateConnection(deps, principal, connection.id, { url: "http://8.8.8.8/intake" }));
+      expect(edit.code).toBe("INSECURE_DESTINATION");
+      expect((await getConnection(deps, principal.organizationId, connection.id)).url).toBe(receiver.url);
+    });
+
     it("refuses a redirect instead of following it", async () => {
       const other = await anotherReceiver();
       receiver.respondWith({ status: 302, headers: { location: other.url } });
@@ -538,11 +552,10 @@ describe("editing a connection", () => {
     expect(await t.db.event.count()).toBe(eventsBefore);
   });
 
-  it("keeps a stored API key value that an edit leaves out", async () => {
+  it("keeps a stored API key value that an edit leaves out while the URL stays on its origin", async () => {
     const { connection } = await createConnection(deps, principal, datadog());
-    const other = await anotherReceiver();
     const result = await updateConnection(deps, principal, connection.id, {
-      url: other.url,
+      url: `${receiver.url}/v2`,
       auth: {
         type: "API_KEY",
         keys: [
@@ -551,7 +564,8 @@ describe("editing a connection", () => {
         ],
       },
     });
-    const req = (await other.waitFor(1))[0]!;
+    const req = (await receiver.waitFor(2))[1]!;
+    expect(req.path).toBe("/intake/v2");
     expect(headerOf(req, "dd-api-key")).toBe(DD_KEY);
     expect(req.query.get("ddtags")).toBe(DD_TAGS);
     expect(result.connection.auth.keys.map((k) => k.value_hint)).toEqual(["••••9f3a", "••••cops"]);
@@ -561,7 +575,78 @@ describe("editing a connection", () => {
 
     // Still sent on the next test of the saved connection.
     await testConnection(deps, principal, connection.id);
-    expect(headerOf((await other.waitFor(2))[1]!, "dd-api-key")).toBe(DD_KEY);
+    expect(headerOf((await receiver.waitFor(3))[2]!, "dd-api-key")).toBe(DD_KEY);
+  });
+
+  describe("a URL on another origin", () => {
+    it("refuses a URL-only edit of an API key connection: stored values are never sent to the new origin", async () => {
+      const { connection } = await createConnection(deps, principal, datadog());
+      const before = await t.db.connection.findUniqueOrThrow({ where: { id: connection.id }, include: { apiKeys: true } });
+      const eventsBefore = await t.db.event.count();
+      const other = await anotherReceiver();
+
+      const err = await failure(updateConnection(deps, principal, connection.id, { url: other.url }));
+      expect(err.code).toBe("VALIDATION_FAILED");
+      expect(err.status).toBe(400);
+      expect(err.message).toContain(`moves from ${new URL(receiver.url).origin} to ${new URL(other.url).origin}`);
+      expect(err.details).toEqual([{ path: "auth", message: expect.stringContaining("Enter every value again") }]);
+
+      // The edit form's shape: keys listed, values left blank.
+      const blank = await failure(
+        updateConnection(deps, principal, connection.id, {
+          url: other.url,
+          auth: { type: "API_KEY", keys: [{ key: "DD-API-KEY", value: "", add_to: "HEADER" }, { key: "ddtags", add_to: "QUERY" }] },
+        }),
+      );
+      expect(blank.code).toBe("VALIDATION_FAILED");
+      expect(blank.details).toEqual([
+        { path: "auth.keys.0.value", message: "Enter this value again: stored values are not sent to a new origin." },
+        { path: "auth.keys.1.value", message: "Enter this value again: stored values are not sent to a new origin." },
+      ]);
+
+      expect(other.requests).toHaveLength(0);
+      expect(await t.db.connection.findUniqueOrThrow({ where: { id: connection.id }, include: { apiKeys: true } })).toEqual(before);
+      expect(await t.db.event.count()).toBe(eventsBefore);
+    });
+
+    it("sends and stores API key values entered again for the new origin", async () => {
+      const { connection } = await createConnection(deps, principal, datadog());
+      const other = await anotherReceiver();
+      await updateConnection(deps, principal, connection.id, {
+        url: other.url,
+        auth: { type: "API_KEY", keys: [{ key: "DD-API-KEY", value: "key-for-the-new-place-1234", add_to: "HEADER" }] },
+      });
+      const req = (await other.waitFor(1))[0]!;
+      expect(headerOf(req, "dd-api-key")).toBe("key-for-the-new-place-1234");
+      expect(req.rawBody).not.toContain(DD_KEY);
+      const keys = await t.db.connectionApiKey.findMany();
+      expect(keys.map((k) => box.open(k.valueEncrypted))).toEqual(["key-for-the-new-place-1234"]);
+    });
+
+    it("gives an HMAC connection a new secret, shown once, and retires the old ones", async () => {
+      const created = await createConnection(deps, principal, hmac());
+      await addHmacSecret(deps, principal, created.connection.id);
+      const other = await anotherReceiver();
+
+      const result = await updateConnection(deps, principal, created.connection.id, { url: other.url });
+      expect(result.hmacSecret).toMatch(/\S{32,}/);
+      expect(result.hmacSecret).not.toBe(created.hmacSecret);
+      const req = (await other.waitFor(1))[0]!;
+      expect(other.verifies(req, result.hmacSecret!)).toBe(true);
+      expect(other.verifies(req, created.hmacSecret!)).toBe(false);
+      expect(String(req.headers["x-opal-signature"]).split(",")).toHaveLength(1);
+      const secrets = await t.db.hmacSecret.findMany({ where: { connectionId: created.connection.id } });
+      expect(secrets.map((s) => box.open(s.secretEncrypted))).toEqual([result.hmacSecret]);
+      expect(result.connection.auth.hmac_secrets).toHaveLength(1);
+      expect((await events()).at(-1)!.data).toMatchObject({ changed: ["url", "auth"] });
+    });
+
+    it("keeps HMAC secrets for a new path on the same origin", async () => {
+      const created = await createConnection(deps, principal, hmac());
+      const result = await updateConnection(deps, principal, created.connection.id, { url: `${receiver.url}/v2` });
+      expect(result.hmacSecret).toBeNull();
+      expect(receiver.verifies((await receiver.waitFor(2))[1]!, created.hmacSecret!)).toBe(true);
+    });
   });
 
   it("tests and stores a changed API key value", async () => {
@@ -835,6 +920,22 @@ describe("other organizations and malformed ids", () => {
 });
 
 describe("testing a saved connection", () => {
+  it(`sends at most ${TEST_SENDS_PER_MINUTE} tests a minute per connection, then answers RATE_LIMITED without sending`, async () => {
+    const { connection } = await createConnection(deps, principal, none());
+    const second = await createConnection(deps, principal, none("Second"));
+    for (let i = 0; i < TEST_SENDS_PER_MINUTE; i++) expect((await testConnection(deps, principal, connection.id)).ok).toBe(true);
+    const sent = receiver.requests.length;
+    const err = await failure(testConnection(deps, principal, connection.id));
+    expect(err.code).toBe("RATE_LIMITED");
+    expect(err.status).toBe(429);
+    expect(err.details).toEqual({ retry_after_seconds: expect.any(Number) });
+    expect(err.message).toMatch(/Wait \d+ s before testing it again/);
+    expect(receiver.requests).toHaveLength(sent);
+    // An edit that would test the destination again is limited the same way; other connections are not.
+    expect((await failure(updateConnection(deps, principal, connection.id, { url: `${receiver.url}/v2` }))).code).toBe("RATE_LIMITED");
+    expect((await testConnection(deps, principal, second.connection.id)).ok).toBe(true);
+  });
+
   it("returns the outcome and audits the test", async () => {
     const { connection } = await createConnection(deps, principal, none());
     receiver.respondWith({ status: 202, body: "accepted" });

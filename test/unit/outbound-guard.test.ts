@@ -113,3 +113,32 @@ describe("destination URLs", () => {
     });
   });
 });
+
+describe("plain http:// destinations", () => {
+  const loopbackAndLab = parseAllowList(["127.0.0.0/8", "::1/128", "203.0.113.0/24"]);
+
+  it.each(["http://8.8.8.8/intake", "http://[2001:4860:4860::8888]/intake"])("refuses %s, a public address outside the allow list", async (raw) => {
+    const err = await checkDestination(raw, loopbackAndLab).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(AppError);
+    expect(err).toMatchObject({ code: "INSECURE_DESTINATION", status: 400 });
+    expect((err as AppError).message).toMatch(/^Use https:\/\/ for .*unencrypted.*OUTBOUND_ALLOW_CIDRS/);
+  });
+
+  it("allows the same public host over https://", async () => {
+    await expect(checkDestination("https://8.8.8.8/intake", loopbackAndLab)).resolves.toMatchObject({ addresses: ["8.8.8.8"] });
+  });
+
+  it.each(["http://127.0.0.1:8080/intake", "http://[::1]:8080/intake", "http://203.0.113.9/intake", "http://[::ffff:203.0.113.9]/intake"])(
+    "allows %s, inside OUTBOUND_ALLOW_CIDRS",
+    async (raw) => {
+      await expect(checkDestination(raw, loopbackAndLab)).resolves.toBeDefined();
+    },
+  );
+
+  it("refuses a private address outside the allow list as not allowed, before anything about http", async () => {
+    await expect(checkDestination("http://10.0.0.5/", loopbackAndLab)).rejects.toMatchObject({ code: "DESTINATION_NOT_ALLOWED" });
+  });
+});
