@@ -1,12 +1,17 @@
 import { authenticateBearer, type ApiPrincipal } from "../auth/api-tokens";
 import type { Principal } from "../connections/service";
 import { requestMeta } from "./request-meta";
+import { getConfig } from "../config";
 import { db } from "../db/client";
 import { AppError, errorBody } from "../errors";
 import { log } from "../log";
+import { apiLimits } from "./rate-limiter";
 
 export function jsonError(err: AppError, headers?: HeadersInit): Response {
-  return Response.json(errorBody(err), { status: err.status, headers });
+  const retryAfter = (err.details as { retry_after_seconds?: unknown } | undefined)?.retry_after_seconds;
+  const all = new Headers(headers);
+  if (err.code === "RATE_LIMITED" && typeof retryAfter === "number") all.set("Retry-After", String(retryAfter));
+  return Response.json(errorBody(err), { status: err.status, headers: all });
 }
 
 /** Maps anything thrown to `{error:{code,message,details}}`; unexpected errors are logged and hidden. */
@@ -18,11 +23,35 @@ export function toErrorResponse(err: unknown): Response {
 
 type Handler<P> = (req: Request, ctx: { principal: ApiPrincipal; actor: Principal; params: P }) => Promise<Response>;
 
-/** Wraps a `/api/v1` route: requires an admin Bearer token, turns errors into JSON. */
-export function apiRoute<P = Record<string, string | string[]>>(handler: Handler<P>) {
+/**
+ * Whose requests share a rate-limit bucket: one API token. (An operator acting for an
+ * organization will be keyed by operator × organization.)
+ */
+export function rateLimitKey(principal: ApiPrincipal): string {
+  return `token:${principal.tokenId}`;
+}
+
+function checkRateLimit(principal: ApiPrincipal, bucket: "api" | "ingest") {
+  const config = getConfig();
+  const taken = apiLimits(config)[bucket].take(rateLimitKey(principal));
+  if (!taken.ok) {
+    const limit = bucket === "api" ? config.rateLimits.apiPerMinute : config.rateLimits.ingestPerMinute;
+    throw new AppError("RATE_LIMITED", `Too many requests: this token may make ${limit} ${bucket === "ingest" ? "publish " : ""}requests a minute. Retry after ${taken.retryAfterSeconds} s.`, {
+      retry_after_seconds: taken.retryAfterSeconds,
+      limit_per_minute: limit,
+    });
+  }
+}
+
+/**
+ * Wraps a `/api/v1` route: requires an admin Bearer token, applies the token's rate limit
+ * (`ingest` for publishing, `api` for everything else), turns errors into JSON.
+ */
+export function apiRoute<P = Record<string, string | string[]>>(handler: Handler<P>, options: { rateLimit?: "api" | "ingest" } = {}) {
   return async (req: Request, ctx: { params: Promise<P> }): Promise<Response> => {
     try {
       const principal = await authenticateBearer(db(), req.headers.get("authorization"));
+      checkRateLimit(principal, options.rateLimit ?? "api");
       const actor: Principal = { organizationId: principal.organizationId, user: principal.user, ...requestMeta(req.headers) };
       return await handler(req, { principal, actor, params: await ctx.params });
     } catch (err) {

@@ -16,7 +16,14 @@ const errorResponse = (description: string) => ({ description, content: { "appli
 const json = (schema: object, description = "OK") => ({ description, content: { "application/json": { schema } } });
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const idParam = { name: "id", in: "path", required: true, schema: { type: "string", format: "uuid" } };
-const common = { "401": errorResponse("Missing or unknown token"), "403": errorResponse("Token of a non-admin") };
+const common = {
+  "401": errorResponse("Missing or unknown token"),
+  "403": errorResponse("Token of a non-admin"),
+  "429": {
+    ...errorResponse("RATE_LIMITED: the token's requests per minute (API_RATE_LIMIT, or INGEST_RATE_LIMIT for publishing) are used up"),
+    headers: { "Retry-After": { description: "Seconds until a request is allowed again", schema: { type: "integer" } } },
+  },
+};
 
 export const openApiDocument = {
   openapi: "3.1.0",
@@ -173,7 +180,7 @@ export const openApiDocument = {
         },
         responses: {
           "202": json({ type: "object", properties: { accepted: { type: "integer" }, ids: { type: "array", items: { type: "string", format: "uuid" } } } }, "Accepted"),
-          "400": errorResponse("VALIDATION_FAILED: details list {index, path, message} per problem; nothing stored"),
+          "400": errorResponse("VALIDATION_FAILED: details list {index, path, message} per problem (also for EVENT_STREAM_* types and data nested deeper than 32 levels); nothing stored"),
           "413": errorResponse("More than 1,000 events or 5 MiB"),
           ...common,
         },
@@ -280,7 +287,7 @@ export const openApiDocument = {
         requestBody: { required: true, content: { "application/json": { schema: ref("ConnectionInput") } } },
         responses: {
           "201": json({ allOf: [ref("Connection"), { type: "object", properties: { hmac_secret: { type: "string", description: "Only when auth.type is HMAC; shown once" } } }] }, "Created"),
-          "400": errorResponse("Invalid body, or destination not allowed (DESTINATION_NOT_ALLOWED)"),
+          "400": errorResponse("Invalid body, destination not allowed (DESTINATION_NOT_ALLOWED), or http:// outside OUTBOUND_ALLOW_CIDRS (INSECURE_DESTINATION)"),
           "409": errorResponse("CONNECTION_LIMIT_REACHED"),
           "422": errorResponse("DESTINATION_TEST_FAILED: details carry status, latency_ms, error, response_excerpt"),
           ...common,
@@ -300,13 +307,19 @@ export const openApiDocument = {
             },
           },
         },
-        responses: { "200": json(ref("Connection")), "400": errorResponse("Invalid"), "404": errorResponse("Not found"), "422": errorResponse("Test failed"), ...common },
+        responses: {
+          "200": json({ allOf: [ref("Connection"), { type: "object", properties: { hmac_secret: { type: "string", description: "Only when a new HMAC secret was generated (a switch to HMAC, or a url on a new origin); shown once" } } }] }),
+          "400": errorResponse("Invalid; or the url moves to another origin while API key values were left out (stored values are never sent to a new origin)"),
+          "404": errorResponse("Not found"),
+          "422": errorResponse("Test failed"),
+          ...common,
+        },
       },
       delete: { summary: "Delete a connection", responses: { "204": { description: "Deleted" }, "404": errorResponse("Not found"), ...common } },
     },
     "/connections/{id}/test": {
       parameters: [idParam],
-      post: { summary: "Send the test event", responses: { "200": json(ref("TestResult")), "404": errorResponse("Not found"), ...common } },
+      post: { summary: "Send the test event (at most 10 a minute per connection; more → 429)", responses: { "200": json(ref("TestResult")), "404": errorResponse("Not found"), ...common } },
     },
     "/connections/{id}/enable": {
       parameters: [idParam],
