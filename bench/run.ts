@@ -1,7 +1,6 @@
 import { type ChildProcess, fork, spawn } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
-import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
 import { request } from "undici";
@@ -18,7 +17,7 @@ import { createHttpClient } from "../lib/delivery/http-client";
 import { parseAllowList } from "../lib/delivery/outbound-guard";
 import { wireEvent, type WireEvent } from "../lib/events/envelope";
 import { publishEvents } from "../lib/events/publish";
-import { buildIfNeeded, WORKER_BUNDLE } from "../scripts/build-if-needed";
+import { buildIfNeeded, WEB_SERVER_BUNDLE, WORKER_BUNDLE } from "../scripts/build-if-needed";
 import { listFailures, parseFailuresQuery } from "../lib/failures/list-failures";
 import { getRedelivery, requestRedelivery } from "../lib/failures/redelivery";
 import PgBoss from "pg-boss";
@@ -28,7 +27,6 @@ import { freePort } from "../test/helpers/ports";
 // receivers in processes of their own. Prints a table and one JSON line. Targets are from the
 // streamer issue; a miss is reported, not hidden.
 
-const require = createRequire(import.meta.url);
 // `npm run bench -- --only=throughput,latency,isolation,backlog,ingest,failures,redelivery` runs a subset.
 const onlyArg = process.argv.find((a) => a.startsWith("--only="));
 const only = onlyArg ? new Set(onlyArg.slice("--only=".length).split(",")) : null;
@@ -170,7 +168,7 @@ async function main() {
     if (enabled("ingest")) {
     log("ingest: starting the web app");
     const webPort = await freePort();
-    const web = spawn(process.execPath, [require.resolve("next/dist/bin/next"), "start", "-p", String(webPort)], {
+    const web = spawn(process.execPath, ["--enable-source-maps", WEB_SERVER_BUNDLE], {
       env: { ...process.env, ...env, DATABASE_URL: database.url, PORT: String(webPort), NEXT_TELEMETRY_DISABLED: "1" },
       stdio: ["ignore", "ignore", "inherit"],
     });

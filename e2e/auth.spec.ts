@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures/test";
 import { signIn } from "./fixtures/auth";
 import { ADMIN } from "./fixtures/env";
 

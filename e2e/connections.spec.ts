@@ -1,4 +1,4 @@
-import { expect, type Page, test } from "@playwright/test";
+import { expect, type Page, test } from "./fixtures/test";
 import { startReceiver, type Receiver } from "../test/helpers/receiver";
 import { signIn } from "./fixtures/auth";
 import { ADMIN } from "./fixtures/env";

@@ -1,4 +1,4 @@
-import { expect, type APIRequestContext, test } from "@playwright/test";
+import { expect, type APIRequestContext, test } from "./fixtures/test";
 import { startReceiver, type Receiver } from "../test/helpers/receiver";
 import { signIn } from "./fixtures/auth";
 

@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { expect, type Page, test } from "@playwright/test";
+import { expect, type Page, test } from "./fixtures/test";
 import { startReceiver, type Receiver } from "../test/helpers/receiver";
 import { signIn } from "./fixtures/auth";
 import { E2E } from "./fixtures/env";

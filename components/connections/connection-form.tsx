@@ -85,9 +85,14 @@ export function ConnectionForm({ mode, initial, valueHints = [], cancelHref, onS
     const result = await onSubmit(values);
     if (!result.ok) {
       for (const f of result.fields ?? []) setError(f.path as FieldPath<ConnectionFormValues>, { message: f.message });
-      if (result.code === "INSECURE_DESTINATION" || result.code === "DESTINATION_NOT_ALLOWED") setError("url", { message: result.message });
       const details = result.details as TestOutcome | undefined;
-      setFailure({ message: result.message, test: result.code === "DESTINATION_TEST_FAILED" ? details : undefined });
+      // A refused destination is explained next to the URL field, where it can be fixed.
+      if (result.code === "INSECURE_DESTINATION" || result.code === "DESTINATION_NOT_ALLOWED") {
+        setError("url", { message: result.message });
+        setFailure({ message: "Tributary cannot send to this URL; see below." });
+      } else {
+        setFailure({ message: result.message, test: result.code === "DESTINATION_TEST_FAILED" ? details : undefined });
+      }
       return;
     }
     if (result.hmacSecret) setRevealed(result.hmacSecret);
