@@ -277,13 +277,20 @@ test("an API token gets API_RATE_LIMIT requests a minute, then 429 with Retry-Af
   const probe = await createToken(page, "Rate limit probe");
   await page.close();
   const headers = { Authorization: `Bearer ${probe}` };
+  // The budget refills at 10 a second, so ask faster than that (25 at a time) until it runs out.
   let first429: APIResponse | undefined;
-  for (let i = 0; i < 601 && !first429; i++) {
-    const res = await request.get("/api/v1/me", { headers });
-    if (res.status() === 429) first429 = res;
-    else expect(res.status()).toBe(200);
+  let answered = 0;
+  for (let sent = 0; !first429 && sent < 3_000; sent += 25) {
+    for (const res of await Promise.all(Array.from({ length: 25 }, () => request.get("/api/v1/me", { headers })))) {
+      if (res.status() === 429) first429 ??= res;
+      else {
+        expect(res.status()).toBe(200);
+        answered++;
+      }
+    }
   }
-  if (!first429) throw new Error("601 requests in a row were all answered");
+  if (!first429) throw new Error("3,000 requests were all answered");
+  expect(answered).toBeGreaterThanOrEqual(600);
   expect(Number(first429.headers()["retry-after"])).toBeGreaterThanOrEqual(1);
   expect((await first429.json()).error).toMatchObject({ code: "RATE_LIMITED", details: { limit_per_minute: 600 } });
   // Another token is not affected, and neither is publishing with this one.

@@ -27,7 +27,7 @@ const server = http.createServer((req, res) => {
     res.end();
   });
 });
-if (dev) server.on("upgrade", (req, socket, head) => void app.getUpgradeHandler()(req, socket, head));
+// (In development Next.js attaches its hot-reload WebSocket handler to this server by itself.)
 server.listen(config.port, () => logger.info({ port: config.port, trustProxyHops: config.trustProxyHops }, "web app listening"));
 
 let stopping = false;
