@@ -42,7 +42,9 @@ export function errorBody(err: AppError): ErrorBody {
   };
 }
 
+export type FieldError = { path: string; message: string };
+
 /** Turns zod issues into `{ path: message }` pairs a form or API client can show next to fields. */
-export function fieldErrors(issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>) {
+export function fieldErrors(issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>): FieldError[] {
   return issues.map((i) => ({ path: i.path.map(String).join("."), message: i.message }));
 }

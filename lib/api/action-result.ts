@@ -1,7 +1,7 @@
-import { AppError } from "../errors";
+import { AppError, type FieldError } from "../errors";
 import { log } from "../log";
 
-export type FieldError = { path: string; message: string };
+export type { FieldError };
 export type ActionFailure = { ok: false; code: string; message: string; fields?: FieldError[]; details?: unknown };
 export type ActionResult<T extends object = object> = ({ ok: true } & T) | ActionFailure;
 

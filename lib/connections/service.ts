@@ -8,10 +8,12 @@ import type { DeliveryHttpClient } from "../delivery/http-client";
 import { type AllowList, checkDestination } from "../delivery/outbound-guard";
 import { resumeCursor } from "../delivery/resume-cursor";
 import { CONNECTIONS_CHANNEL } from "../events/channels";
-import { type Actor, wireEvent } from "../events/envelope";
+import { actorOf, type Principal } from "../auth/principal";
+import { wireEvent } from "../events/envelope";
 import { EVENT_TYPES } from "../events/event-types";
 import { publishEvent } from "../events/publish";
-import { AppError, fieldErrors } from "../errors";
+import { AppError } from "../errors";
+import { isUuid, parseOrThrow, validationError } from "../validation";
 import { sendTestEvent, testEvent, type TestOutcome } from "./destination-test";
 import { type ConnectionDto, connectionInclude, type ConnectionRow, toConnectionDto } from "./dto";
 import { type AuthInput, newConnectionSchema, updateConnectionSchema } from "./schemas";
@@ -21,39 +23,17 @@ export const MAX_HMAC_SECRETS = 2;
 
 export type ServiceDeps = { db: Db; config: Config; http: DeliveryHttpClient; box: SecretBox; allow: AllowList; now?: () => Date };
 
-/** Who is acting, for authorization and for the audit event's actor fields. */
-export type Principal = {
-  organizationId: string;
-  user: { id: string; email: string; name: string };
-  ipAddress: string | null;
-  userAgent: string | null;
-};
-
-export const actorOf = (p: Principal): Actor => ({
-  email: p.user.email,
-  name: p.user.name,
-  userId: p.user.id,
-  ipAddress: p.ipAddress,
-  userAgent: p.userAgent,
-});
-
 const nowOf = (deps: ServiceDeps) => (deps.now ? deps.now() : new Date());
-
-function validationError(details: { path: string; message: string }[]): AppError {
-  const first = details[0];
-  return new AppError("VALIDATION_FAILED", first ? `${first.path ? `${first.path}: ` : ""}${first.message}` : "The request is invalid.", details);
-}
 
 async function userMap(db: Db | Tx, organizationId: string) {
   const users = await db.user.findMany({ where: { organizationId }, select: { id: true, email: true, name: true } });
   return new Map(users.map((u) => [u.id, u]));
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const connectionNotFound = () => new AppError("NOT_FOUND", "No event streaming connection with that id.");
 
 async function findRow(db: Db | Tx, organizationId: string, id: string): Promise<ConnectionRow> {
-  if (!UUID.test(id)) throw connectionNotFound();
+  if (!isUuid(id)) throw connectionNotFound();
   const row = await db.connection.findFirst({ where: { id, organizationId }, include: connectionInclude });
   if (!row) throw connectionNotFound();
   return row;
@@ -61,7 +41,7 @@ async function findRow(db: Db | Tx, organizationId: string, id: string): Promise
 
 /** Locks the organization's connection row until the transaction ends; checks the id first, as `::uuid` throws on a malformed one. */
 async function lockRow(tx: Tx, organizationId: string, id: string) {
-  if (!UUID.test(id)) throw connectionNotFound();
+  if (!isUuid(id)) throw connectionNotFound();
   await tx.$queryRaw`SELECT id FROM connections WHERE id = ${id}::uuid AND organization_id = ${organizationId}::uuid FOR UPDATE`;
 }
 
@@ -151,9 +131,7 @@ async function assertUnderLimit(db: Db | Tx, config: Config, organizationId: str
 export type CreateResult = { connection: ConnectionDto; hmacSecret: string | null; test: TestOutcome };
 
 export async function createConnection(deps: ServiceDeps, principal: Principal, raw: unknown): Promise<CreateResult> {
-  const parsed = newConnectionSchema.safeParse(raw);
-  if (!parsed.success) throw validationError(fieldErrors(parsed.error.issues));
-  const input = parsed.data;
+  const input = parseOrThrow(newConnectionSchema, raw);
   // Checked again under a lock below; this early check spares the destination a pointless test.
   await assertUnderLimit(deps.db, deps.config, principal.organizationId);
 
@@ -217,9 +195,7 @@ function sameAuth(row: ConnectionRow, current: DeliveryTarget, next: DeliveryTar
 export type UpdateResult = { connection: ConnectionDto; hmacSecret: string | null; test: TestOutcome | null };
 
 export async function updateConnection(deps: ServiceDeps, principal: Principal, id: string, raw: unknown): Promise<UpdateResult> {
-  const parsed = updateConnectionSchema.safeParse(raw);
-  if (!parsed.success) throw validationError(fieldErrors(parsed.error.issues));
-  const input = parsed.data;
+  const input = parseOrThrow(updateConnectionSchema, raw);
   const row = await findRow(deps.db, principal.organizationId, id);
   const current = openTarget(deps.box, row);
 

@@ -1,5 +1,6 @@
 import type pg from "pg";
 import { AppError } from "../errors";
+import { isUuid } from "../validation";
 import { readEventsBySeq } from "../delivery/event-reader";
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from "../delivery/hmac-signature";
 import { USER_AGENT } from "../delivery/delivery-request";
@@ -23,7 +24,7 @@ export type FailureDetail = {
 
 /** One failed attempt with the event it carried and what was sent, secrets masked. */
 export async function loadFailureDetail(pool: pg.Pool, organizationId: string, id: string): Promise<FailureDetail> {
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) throw new AppError("NOT_FOUND", "No failed delivery with that id.");
+  if (!isUuid(id)) throw new AppError("NOT_FOUND", "No failed delivery with that id.");
   const { rows } = await pool.query<{
     id: string;
     connection_id: string;

@@ -1,6 +1,7 @@
 import type pg from "pg";
 import { z } from "zod";
-import { AppError, fieldErrors } from "../errors";
+import { AppError } from "../errors";
+import { isUuid, parseOrThrow } from "../validation";
 import { RETENTION_DAYS } from "./retention";
 
 export const failuresQuerySchema = z.object({
@@ -36,19 +37,14 @@ function encodeCursor(at: string, id: string): string {
 
 function decodeCursor(cursor: string): { at: string; id: string } {
   const [at, id] = Buffer.from(cursor, "base64url").toString("utf8").split("|");
-  if (!at || !id || !/^\d{4}-\d\d-\d\d[ T][\d:.]+([+-]\d\d(:?\d\d)?|Z)$/.test(at) || !/^[0-9a-f-]{36}$/i.test(id)) {
+  if (!at || !id || !/^\d{4}-\d\d-\d\d[ T][\d:.]+([+-]\d\d(:?\d\d)?|Z)$/.test(at) || !isUuid(id)) {
     throw new AppError("VALIDATION_FAILED", "The cursor is not one this API returned. Start again without it.", [{ path: "cursor", message: "Invalid cursor." }]);
   }
   return { at, id };
 }
 
 export function parseFailuresQuery(params: Record<string, string | undefined>): FailuresQuery {
-  const parsed = failuresQuerySchema.safeParse(params);
-  if (!parsed.success) {
-    const details = fieldErrors(parsed.error.issues);
-    throw new AppError("VALIDATION_FAILED", details.map((d) => `${d.path}: ${d.message}`).join("; "), details);
-  }
-  return parsed.data;
+  return parseOrThrow(failuresQuerySchema, params);
 }
 
 /**

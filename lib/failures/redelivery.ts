@@ -1,8 +1,9 @@
 import type PgBoss from "pg-boss";
 import type pg from "pg";
 import { z } from "zod";
-import { actorOf, type Principal } from "../connections/service";
-import { AppError, fieldErrors } from "../errors";
+import { actorOf, type Principal } from "../auth/principal";
+import { AppError } from "../errors";
+import { isUuid, parseOrThrow } from "../validation";
 import { withTransaction } from "../db/pool";
 import { wireEvent } from "../events/envelope";
 import { EVENT_TYPES } from "../events/event-types";
@@ -40,12 +41,7 @@ export type RedeliveryCriteria = z.infer<typeof idsSchema> | z.infer<typeof filt
 /** `{"ids": [...]}` or a filter (`connection_id`, `since`, `until`, `status_class`, `event_type`). */
 export function parseRedeliveryRequest(raw: unknown): RedeliveryCriteria {
   const isIds = typeof raw === "object" && raw !== null && "ids" in raw;
-  const parsed = (isIds ? idsSchema : filterSchema).safeParse(raw ?? {});
-  if (!parsed.success) {
-    const details = fieldErrors(parsed.error.issues);
-    throw new AppError("VALIDATION_FAILED", details.map((d) => (d.path ? `${d.path}: ${d.message}` : d.message)).join("; "), details);
-  }
-  return parsed.data;
+  return isIds ? parseOrThrow(idsSchema, raw) : parseOrThrow(filterSchema, raw ?? {});
 }
 
 export type RedeliveryDto = {
@@ -208,7 +204,7 @@ export async function requestRedelivery(
 }
 
 function assertUuid(id: string) {
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) throw new AppError("NOT_FOUND", "No redelivery with that id.");
+  if (!isUuid(id)) throw new AppError("NOT_FOUND", "No redelivery with that id.");
 }
 
 export async function getRedelivery(pool: pg.Pool, organizationId: string, id: string): Promise<RedeliveryDto | null> {

@@ -1,7 +1,8 @@
 import crypto from "node:crypto";
 import pino from "pino";
 import { createFirstAdmin } from "../../lib/auth/accounts";
-import { createConnection, type Principal, type ServiceDeps } from "../../lib/connections/service";
+import type { Principal } from "../../lib/auth/principal";
+import { createConnection, type ServiceDeps } from "../../lib/connections/service";
 import { createSecretBox } from "../../lib/crypto/secret-box";
 import { createWorkerPool } from "../../lib/db/pool";
 import { createHttpClient, type DeliveryHttpClient } from "../../lib/delivery/http-client";

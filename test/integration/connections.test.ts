@@ -1,13 +1,13 @@
 import crypto from "node:crypto";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createFirstAdmin } from "../../lib/auth/accounts";
+import type { Principal } from "../../lib/auth/principal";
 import {
   addHmacSecret,
   createConnection,
   deleteConnection,
   getConnection,
   listConnections,
-  type Principal,
   retireHmacSecret,
   type ServiceDeps,
   setEnabled,
