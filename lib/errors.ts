@@ -1,3 +1,5 @@
+import { z } from "zod";
+
 // Every error a client can see has a code; the catalogue maps it to an HTTP status.
 export const ERROR_STATUS = {
   VALIDATION_FAILED: 400,
@@ -34,7 +36,14 @@ export class AppError extends Error {
   }
 }
 
-export type ErrorBody = { error: { code: ErrorCode; message: string; details?: unknown } };
+export const errorBodySchema = z.object({
+  error: z.object({
+    code: z.enum(Object.keys(ERROR_STATUS) as [ErrorCode, ...ErrorCode[]]),
+    message: z.string().meta({ description: "What went wrong and what to do next" }),
+    details: z.unknown().optional().meta({ description: "Per-field problems ({path, message}) for VALIDATION_FAILED; the code's specifics otherwise" }),
+  }),
+});
+export type ErrorBody = z.infer<typeof errorBodySchema>;
 
 export function errorBody(err: AppError): ErrorBody {
   return {

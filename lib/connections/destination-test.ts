@@ -1,3 +1,4 @@
+import { z } from "zod";
 import { buildDeliveryRequest, type DeliveryTarget } from "../delivery/delivery-request";
 import type { DeliveryHttpClient, SendResult } from "../delivery/http-client";
 import { type Actor, wireEvent, type WireEvent } from "../events/envelope";
@@ -5,13 +6,14 @@ import { EVENT_TYPES, TEST_MESSAGE } from "../events/event-types";
 import { redactSecrets } from "../crypto/redact-secrets";
 import { describeResult } from "../delivery/describe-result";
 
-export type TestOutcome = {
-  ok: boolean;
-  status: number | null;
-  latency_ms: number;
-  error: string | null;
-  response_excerpt: string | null;
-};
+export const testOutcomeSchema = z.object({
+  ok: z.boolean(),
+  status: z.int().nullable(),
+  latency_ms: z.int(),
+  error: z.string().nullable(),
+  response_excerpt: z.string().nullable(),
+});
+export type TestOutcome = z.infer<typeof testOutcomeSchema>;
 
 export function testEvent(actor: Actor): WireEvent {
   return wireEvent({

@@ -34,13 +34,18 @@ export const connectionUrlSchema = z
     } catch {
       return false;
     }
-  }, "Enter a full http:// or https:// URL, such as https://logs.example.com/intake.");
+  }, "Enter a full http:// or https:// URL, such as https://logs.example.com/intake.")
+  .meta({ format: "uri", description: "An http:// or https:// URL" });
 
-const apiKeyItem = z
+export const apiKeySchema = z
   .object({
-    key: z.string({ error: "Enter a key." }).trim().min(1, "Enter a key.").max(256, "Use at most 256 characters."),
-    /** Omitted on edit: keep the stored value of the same key. */
-    value: z.string().max(8192, "Use at most 8,192 characters.").optional(),
+    key: z
+      .string({ error: "Enter a key." })
+      .trim()
+      .min(1, "Enter a key.")
+      .max(256, "Use at most 256 characters.")
+      .meta({ description: "Header name (RFC 9110 token) or query parameter name" }),
+    value: z.string().max(8192, "Use at most 8,192 characters.").optional().meta({ description: "On PATCH, omit to keep the stored value of the same key" }),
     add_to: z.enum(["HEADER", "QUERY"], { error: "Choose Header or Query Parameter." }),
   })
   .superRefine((item, ctx) => {
@@ -60,7 +65,7 @@ export const authSchema = z.discriminatedUnion(
     z.object({
       type: z.literal("API_KEY"),
       keys: z
-        .array(apiKeyItem, { error: "Add at least one key." })
+        .array(apiKeySchema, { error: "Add at least one key." })
         .min(1, "Add at least one key.")
         .max(MAX_API_KEYS, `Use at most ${MAX_API_KEYS} keys.`)
         .superRefine((keys, ctx) => {
@@ -109,4 +114,4 @@ export const newConnectionSchema = createConnectionSchema.superRefine((v, ctx) =
   for (const m of missingKeyValues(v.auth)) {
     ctx.addIssue({ code: "custom", path: m.path.split(".").map((p) => (/^\d+$/.test(p) ? Number(p) : p)), message: m.message });
   }
-});
+}).meta({ description: "A new connection; every API key needs its value" });

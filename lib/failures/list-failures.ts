@@ -15,20 +15,23 @@ export const failuresQuerySchema = z.object({
 });
 export type FailuresQuery = z.infer<typeof failuresQuerySchema>;
 
-export type FailureDto = {
-  id: string;
-  connection_id: string;
-  connection_name: string;
-  event_id: string;
-  event_type: string;
-  attempted_at: string;
-  attempt: number;
-  status_code: number | null;
-  error: string | null;
-  response_excerpt: string | null;
-  latency_ms: number;
-  outcome: "RETRYING" | "DELIVERED_LATER" | "GIVEN_UP" | "REJECTED" | "REDELIVERED";
-};
+/** One failed attempt, as the API lists it. */
+export const failureSchema = z.object({
+  id: z.uuid(),
+  connection_id: z.uuid(),
+  connection_name: z.string(),
+  event_id: z.uuid(),
+  event_type: z.string(),
+  attempted_at: z.iso.datetime(),
+  attempt: z.int(),
+  status_code: z.int().nullable(),
+  error: z.string().nullable(),
+  response_excerpt: z.string().nullable(),
+  latency_ms: z.int(),
+  outcome: z.enum(["RETRYING", "DELIVERED_LATER", "GIVEN_UP", "REJECTED", "REDELIVERED"]),
+});
+export type FailureDto = z.infer<typeof failureSchema>;
+export const failuresPageSchema = z.object({ data: z.array(failureSchema), next_cursor: z.string().nullable() });
 
 // The cursor carries PostgreSQL's own text of the timestamp, so microseconds survive the round trip.
 function encodeCursor(at: string, id: string): string {

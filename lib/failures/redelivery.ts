@@ -19,45 +19,49 @@ export const MAX_REDELIVERY_EVENTS = 100_000;
 export const MAX_REDELIVERY_IDS = 1_000;
 const REQUEST_LOCK = 7273;
 
-export type RedeliveryStatus = "QUEUED" | "RUNNING" | "COMPLETED" | "CANCELLED";
-
-const idsSchema = z.strictObject({
+export const redeliveryIdsSchema = z.strictObject({
   ids: z
     .array(z.uuid("Each id must be the UUID of a failed delivery."))
     .min(1, "Give at least one id.")
     .max(MAX_REDELIVERY_IDS, `At most ${MAX_REDELIVERY_IDS} ids per request; use a filter for more.`),
-});
+}).meta({ description: "Redeliver the events of these failed attempts (any outcome but RETRYING)." });
 
-const filterSchema = failuresQuerySchema
+export const redeliveryFilterSchema = failuresQuerySchema
   .pick({ connection_id: true, since: true, until: true, status_class: true, event_type: true })
   .strict()
   .refine((f) => Object.values(f).some((v) => v !== undefined), {
     message: 'Send {"ids": [...]} or a filter with at least one of connection_id, since, until, status_class, event_type.',
   })
-  .refine((f) => !f.since || !f.until || new Date(f.since) < new Date(f.until), { message: "since must be before until.", path: ["until"] });
+  .refine((f) => !f.since || !f.until || new Date(f.since) < new Date(f.until), { message: "since must be before until.", path: ["until"] })
+  .meta({
+    minProperties: 1,
+    description: `Redeliver every still-undelivered event (GIVEN_UP or REJECTED) matching the filter, at most ${MAX_REDELIVERY_EVENTS.toLocaleString("en-US")}.`,
+  });
 
-export type RedeliveryCriteria = z.infer<typeof idsSchema> | z.infer<typeof filterSchema>;
+export type RedeliveryCriteria = z.infer<typeof redeliveryIdsSchema> | z.infer<typeof redeliveryFilterSchema>;
 
 /** `{"ids": [...]}` or a filter (`connection_id`, `since`, `until`, `status_class`, `event_type`). */
 export function parseRedeliveryRequest(raw: unknown): RedeliveryCriteria {
   const isIds = typeof raw === "object" && raw !== null && "ids" in raw;
-  return isIds ? parseOrThrow(idsSchema, raw) : parseOrThrow(filterSchema, raw ?? {});
+  return isIds ? parseOrThrow(redeliveryIdsSchema, raw) : parseOrThrow(redeliveryFilterSchema, raw ?? {});
 }
 
-export type RedeliveryDto = {
-  id: string;
-  status: RedeliveryStatus;
-  criteria: RedeliveryCriteria;
-  total: number;
-  succeeded: number;
-  failed: number;
-  skipped: number;
-  pending: number;
-  requested_by: { id: string; name: string } | null;
-  created_at: string;
-  started_at: string | null;
-  finished_at: string | null;
-};
+export const redeliverySchema = z.object({
+  id: z.uuid(),
+  status: z.enum(["QUEUED", "RUNNING", "COMPLETED", "CANCELLED"]),
+  criteria: z.union([redeliveryIdsSchema, redeliveryFilterSchema]).meta({ description: "The request's ids or filter" }),
+  total: z.int().meta({ description: "Events in this redelivery (one per connection and event)" }),
+  succeeded: z.int(),
+  failed: z.int().meta({ description: "Sent and not answered 2xx, or not sent after the destination failed 5 times in a row" }),
+  skipped: z.int().meta({ description: "Not sent: connection disabled or deleted, still retrying, already being redelivered, cancelled" }),
+  pending: z.int(),
+  requested_by: z.object({ id: z.uuid(), name: z.string() }).nullable(),
+  created_at: z.iso.datetime(),
+  started_at: z.iso.datetime().nullable(),
+  finished_at: z.iso.datetime().nullable(),
+});
+export type RedeliveryDto = z.infer<typeof redeliverySchema>;
+export type RedeliveryStatus = RedeliveryDto["status"];
 
 type Row = Omit<RedeliveryDto, "pending" | "requested_by" | "created_at" | "started_at" | "finished_at"> & {
   requested_by_id: string | null;
@@ -213,8 +217,11 @@ export async function getRedelivery(pool: pg.Pool, organizationId: string, id: s
   return rows[0] ? toDto(rows[0]) : null;
 }
 
-export type RedeliveryProblem = { state: "FAILED" | "SKIPPED"; message: string; count: number };
-export type RedeliveryWithProblems = RedeliveryDto & { problems: RedeliveryProblem[] };
+const redeliveryProblemSchema = z.object({ state: z.enum(["FAILED", "SKIPPED"]), message: z.string(), count: z.int() });
+export type RedeliveryProblem = z.infer<typeof redeliveryProblemSchema>;
+/** One redelivery with the most frequent reasons its events failed or were skipped. */
+export const redeliveryWithProblemsSchema = redeliverySchema.extend({ problems: z.array(redeliveryProblemSchema) });
+export type RedeliveryWithProblems = z.infer<typeof redeliveryWithProblemsSchema>;
 
 /** One redelivery with the reasons its events failed or were skipped, most frequent first. */
 export async function loadRedelivery(pool: pg.Pool, organizationId: string, id: string): Promise<RedeliveryWithProblems> {
