@@ -1,5 +1,5 @@
 import { type APIRequestContext, expect, test } from "@playwright/test";
-import { answerProblems, type OpenApiDocument, operations } from "../test/helpers/openapi";
+import { answerProblems, type OpenApiDocument, operations, requestProblems } from "../test/helpers/openapi";
 import { startReceiver, type Receiver } from "../test/helpers/receiver";
 import { signIn } from "./fixtures/auth";
 
@@ -127,6 +127,9 @@ test("every documented operation answers only what the OpenAPI document describe
   };
   await expect.poll(async () => (await rejected()).length, { timeout: 20_000 }).toBe(3);
   const failures = await rejected();
+  // What the destination received — test events, audit events, the published one — is the documented webhook payload.
+  expect(receiver.requests.length).toBeGreaterThan(3);
+  for (const r of receiver.requests) expect(requestProblems(doc, "POST event", r.json, "webhooks")).toEqual([]);
   await call("GET /failures", {}, 400, { query: "limit=0" });
 
   const queued = await call("POST /failures/redeliver", {}, 202, { body: { ids: [failures[0]!.id] } });

@@ -22,3 +22,22 @@ export async function runAction<T extends object>(name: string, fn: () => Promis
     return { ok: false, code: "INTERNAL", message: "Something went wrong on our side. It was logged; try again." };
   }
 }
+
+/** The result's payload, or the failure's message thrown (what TanStack Query expects of a query function). */
+export function unwrap<T extends object>(r: ActionResult<T>): T {
+  if (!r.ok) throw new Error(r.message);
+  return r;
+}
+
+export const UNREACHABLE = "Tributary could not be reached. Check your connection and try again.";
+
+/** Like `unwrap`, for a call from the browser that may not reach the server at all. */
+export async function unwrapCall<T extends object>(call: () => Promise<ActionResult<T>>): Promise<T> {
+  let result: ActionResult<T>;
+  try {
+    result = await call();
+  } catch {
+    throw new Error(UNREACHABLE);
+  }
+  return unwrap(result);
+}

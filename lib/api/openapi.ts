@@ -4,6 +4,7 @@ import { testOutcomeSchema } from "../connections/destination-test";
 import { apiKeySchema, authSchema, newConnectionSchema, updateConnectionSchema } from "../connections/schemas";
 import { meSchema } from "../auth/api-tokens";
 import { errorBodySchema } from "../errors";
+import { wireEventSchema } from "../events/envelope";
 import { ingestAcceptedSchema, ingestBodySchema, ingestEventSchema } from "../events/ingest";
 import { failureSchema, failuresPageSchema, failuresQuerySchema } from "../failures/list-failures";
 import { redeliveryFilterSchema, redeliveryIdsSchema, redeliverySchema, redeliveryWithProblemsSchema } from "../failures/redelivery";
@@ -13,41 +14,47 @@ import { redeliveryFilterSchema, redeliveryIdsSchema, redeliverySchema, redelive
 // there changes here; only the paths, summaries and status codes are written by hand.
 
 type JsonSchema = Record<string, unknown>;
-type Named = { id: string };
 
 const COMPONENTS = "#/components/schemas/";
 
-/** Request bodies are documented as clients send them (defaults optional), answers as the server writes them. */
-const requests = z.registry<Named>();
-requests.add(apiKeySchema, { id: "ApiKey" });
-requests.add(authSchema, { id: "Auth" });
-requests.add(newConnectionSchema, { id: "ConnectionInput" });
-requests.add(updateConnectionSchema, { id: "ConnectionPatch" });
-requests.add(ingestEventSchema, { id: "EventInput" });
-requests.add(ingestBodySchema, { id: "EventsInput" });
-requests.add(z.union([redeliveryIdsSchema, redeliveryFilterSchema]), { id: "RedeliveryRequest" });
+// Request bodies are documented as clients send them (defaults optional), answers as the server writes them.
+const COMPONENT_SCHEMAS: Record<"input" | "output", Record<string, z.ZodType>> = {
+  input: {
+    ApiKey: apiKeySchema,
+    Auth: authSchema,
+    ConnectionInput: newConnectionSchema,
+    ConnectionPatch: updateConnectionSchema,
+    EventInput: ingestEventSchema,
+    EventsInput: ingestBodySchema,
+    RedeliveryRequest: z.union([redeliveryIdsSchema, redeliveryFilterSchema]),
+  },
+  output: {
+    Error: errorBodySchema,
+    Me: meSchema,
+    Event: wireEventSchema,
+    EventsAccepted: ingestAcceptedSchema,
+    Connection: connectionSchema,
+    ConnectionWithSecret: connectionWithSecretSchema,
+    ConnectionList: z.object({ data: z.array(connectionSchema) }),
+    TestResult: testOutcomeSchema,
+    HmacSecret: hmacSecretCreatedSchema,
+    Failure: failureSchema,
+    FailurePage: failuresPageSchema,
+    Redelivery: redeliverySchema,
+    RedeliveryDetail: redeliveryWithProblemsSchema,
+    RedeliveryList: z.object({ data: z.array(redeliverySchema) }),
+  },
+};
 
-const responses = z.registry<Named>();
-responses.add(errorBodySchema, { id: "Error" });
-responses.add(connectionSchema, { id: "Connection" });
-responses.add(connectionWithSecretSchema, { id: "ConnectionWithSecret" });
-responses.add(z.object({ data: z.array(connectionSchema) }), { id: "ConnectionList" });
-responses.add(testOutcomeSchema, { id: "TestResult" });
-responses.add(hmacSecretCreatedSchema, { id: "HmacSecret" });
-responses.add(ingestAcceptedSchema, { id: "EventsAccepted" });
-responses.add(failureSchema, { id: "Failure" });
-responses.add(failuresPageSchema, { id: "FailurePage" });
-responses.add(redeliverySchema, { id: "Redelivery" });
-responses.add(redeliveryWithProblemsSchema, { id: "RedeliveryDetail" });
-responses.add(z.object({ data: z.array(redeliverySchema) }), { id: "RedeliveryList" });
-responses.add(meSchema, { id: "Me" });
-
-/** Component schemas of one registry; `$schema` and `$id` go, as the document's dialect (2020-12) applies to all. */
-function components(registry: z.core.$ZodRegistry<Named>, io: "input" | "output"): Record<string, JsonSchema> {
+/**
+ * One side's component schemas; a schema used inside another is referenced by name. `$schema` and
+ * `$id` go: the document's dialect (JSON Schema 2020-12) applies to every schema in it.
+ */
+function components(io: "input" | "output"): Record<string, JsonSchema> {
+  const registry = z.registry<{ id: string }>();
+  for (const [id, schema] of Object.entries(COMPONENT_SCHEMAS[io])) registry.add(schema, { id });
   const { schemas } = z.toJSONSchema(registry, { io, target: "draft-2020-12", uri: (id) => `${COMPONENTS}${id}` });
-  return Object.fromEntries(
-    Object.entries(schemas).map(([id, { $schema: _dialect, $id: _id, ...schema }]) => [id, schema as JsonSchema]),
-  );
+  return Object.fromEntries(Object.entries(schemas).map(([id, { $schema: _dialect, $id: _id, ...schema }]) => [id, schema as JsonSchema]));
 }
 
 const inputSchema = (schema: z.ZodType): JsonSchema => {
@@ -82,7 +89,19 @@ export const openApiDocument = {
   security: [{ bearer: [] }],
   components: {
     securitySchemes: { bearer: { type: "http", scheme: "bearer" } },
-    schemas: { ...components(requests, "input"), ...components(responses, "output") },
+    schemas: { ...components("input"), ...components("output") },
+  },
+  webhooks: {
+    event: {
+      post: {
+        summary: "What a connection's destination receives: one event per POST, the body exactly JSON.stringify(event)",
+        description:
+          "API Key authorization adds the configured headers or query parameters. HMAC adds X-Opal-Request-Timestamp (unix seconds) and X-Opal-Signature: the hex HMAC-SHA256 of `v0:<timestamp>:<body>` per active secret, comma delimited.",
+        security: [],
+        requestBody: body("Event"),
+        responses: { "200": { description: "Any 2xx counts as delivered; anything else, a timeout or a network error is a failed delivery" } },
+      },
+    },
   },
   paths: {
     "/me": {

@@ -8,6 +8,7 @@ type Operation = { requestBody?: { content: Content }; responses: Record<string,
 export type OpenApiDocument = {
   openapi: string;
   paths: Record<string, Record<string, Operation | unknown>>;
+  webhooks?: Record<string, Record<string, Operation | unknown>>;
   components: { schemas: Record<string, object> };
 };
 
@@ -40,10 +41,13 @@ export function answerProblems(doc: OpenApiDocument, operation: string, status: 
   return result.success ? [] : result.error.issues.map((i) => `${operation} ${status} ${i.path.join(".") || "(body)"}: ${i.message}`);
 }
 
-/** What the document's request schema of an operation refuses in a body; empty when it accepts it. */
-export function requestProblems(doc: OpenApiDocument, operation: string, body: unknown): string[] {
+/**
+ * What the document's request schema of an operation refuses in a body; empty when it accepts it.
+ * `webhooks` looks the operation up among the requests Tributary sends (`POST event`).
+ */
+export function requestProblems(doc: OpenApiDocument, operation: string, body: unknown, section: "paths" | "webhooks" = "paths"): string[] {
   const [method, path] = operation.split(" ") as [string, string];
-  const schema = (doc.paths[path]?.[method.toLowerCase()] as Operation | undefined)?.requestBody?.content["application/json"]?.schema;
+  const schema = (doc[section]?.[path]?.[method.toLowerCase()] as Operation | undefined)?.requestBody?.content["application/json"]?.schema;
   if (!schema) return [`${operation} documents no JSON body`];
   const result = z.fromJSONSchema(standalone(doc, schema) as never).safeParse(body);
   return result.success ? [] : result.error.issues.map((i) => `${i.path.join(".") || "(body)"}: ${i.message}`);
