@@ -1,13 +1,14 @@
-import type PgBoss from "pg-boss";
 import type pg from "pg";
 import { CONNECTIONS_CHANNEL } from "../events/channels";
 import { wireEvent } from "../events/envelope";
 import { EVENT_TYPES } from "../events/event-types";
 import { insertEvents } from "../events/publish";
 import { withTransaction } from "../db/pool";
+import { autoDisabledEmailJob } from "../jobs/definitions/auto-disabled-email";
+import type { JobSender } from "../jobs/boss";
+import { sendJob } from "../jobs/job";
 import type { HealthVerdict } from "./auto-disable-policy";
 
-export const AUTO_DISABLED_EMAIL_QUEUE = "auto-disabled-email";
 export type AutoDisabledJob = { connectionId: string; disabledAt: string };
 
 /**
@@ -17,7 +18,7 @@ export type AutoDisabledJob = { connectionId: string; disabledAt: string };
  */
 export async function autoDisable(
   pool: pg.Pool,
-  boss: Pick<PgBoss, "send">,
+  boss: JobSender,
   connectionId: string,
   verdict: Extract<HealthVerdict, { disable: true }>,
   now = new Date(),
@@ -41,12 +42,7 @@ export async function autoDisable(
       }),
     ]);
     await client.query("SELECT pg_notify($1, $2)", [CONNECTIONS_CHANNEL, connectionId]);
-    const job: AutoDisabledJob = { connectionId, disabledAt: now.toISOString() };
-    await boss.send(AUTO_DISABLED_EMAIL_QUEUE, job, {
-      retryLimit: 8,
-      retryBackoff: true,
-      db: { executeSql: (text: string, values: unknown[]) => client.query(text, values) },
-    });
+    await sendJob(boss, autoDisabledEmailJob, { connectionId, disabledAt: now.toISOString() }, { db: { executeSql: (text, values) => client.query(text, values) } });
     return true;
   });
 }

@@ -4,11 +4,12 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { setEnabled } from "../../lib/connections/service";
 import { MetricsCollector } from "../../lib/delivery/metrics";
 import { renderMetrics } from "../../lib/delivery/prometheus";
-import { requeueStalledRedeliveries, runRedelivery, workRedeliveries, type RedeliveryRunnerDeps } from "../../lib/delivery/redelivery-runner";
+import { requeueStalledRedeliveries, runRedelivery, type RedeliveryRunnerDeps } from "../../lib/delivery/redelivery-runner";
 import type { WireEvent } from "../../lib/events/envelope";
 import { AppError } from "../../lib/errors";
-import { cancelRedelivery, loadRedelivery, parseRedeliveryRequest, REDELIVERY_QUEUE, requestRedelivery } from "../../lib/failures/redelivery";
-import { ensureQueue } from "../../lib/jobs/boss";
+import { cancelRedelivery, loadRedelivery, parseRedeliveryRequest, requestRedelivery } from "../../lib/failures/redelivery";
+import { redeliveryJob } from "../../lib/jobs/definitions/redelivery";
+import { ensureJobQueue, workJob } from "../../lib/jobs/job";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";
 import { startReceiver, type Receiver } from "../helpers/receiver";
 import { streamed, streamingFixture, waitUntil } from "../helpers/streaming";
@@ -25,7 +26,7 @@ beforeEach(async () => {
   boss = new PgBoss({ connectionString: t.url });
   boss.on("error", () => undefined);
   await boss.start();
-  await ensureQueue(boss, REDELIVERY_QUEUE);
+  await ensureJobQueue(boss, redeliveryJob);
   r = await startReceiver();
 });
 afterEach(async () => {
@@ -36,6 +37,9 @@ afterEach(async () => {
 });
 
 const runnerDeps = (extra: Partial<RedeliveryRunnerDeps> = {}): RedeliveryRunnerDeps => ({ pool: f.pool, http: f.deps.http, box: f.deps.box, logger, ...extra });
+const REDELIVERY_QUEUE = redeliveryJob.name;
+/** The worker's registration of the redelivery job, with these runner settings. */
+const workRedeliveries = (b: PgBoss, redelivery: RedeliveryRunnerDeps) => workJob(b, redeliveryJob, { boss: b, logger, redelivery });
 
 /** Publishes events and records one failed attempt for each on the connection, as the streamer would have. */
 async function failed(connectionId: string, events: WireEvent[], outcome: "GIVEN_UP" | "REJECTED" | "RETRYING" | "DELIVERED_LATER" = "GIVEN_UP") {
