@@ -1,5 +1,6 @@
 import type pg from "pg";
 import type { Logger } from "pino";
+import { enabledAmong } from "../connections/stream-state";
 import { loadTarget, openSecrets } from "../connections/target";
 import type { SecretBox } from "../crypto/secret-box";
 import { withTransaction } from "../db/pool";
@@ -136,14 +137,14 @@ class RedeliveryRun {
   private async prepare(items: Item[]): Promise<Chunk> {
     const { pool, box } = this.deps;
     const connectionIds = [...new Set(items.map((i) => i.connectionId))];
-    const { rows } = await pool.query<{ id: string }>("SELECT id FROM connections WHERE id = ANY($1::uuid[]) AND enabled", [connectionIds]);
+    const enabled = await enabledAmong(pool, connectionIds);
     for (const id of connectionIds) {
       if (this.targets.has(id)) continue;
       const loaded = await loadTarget(pool, this.organizationId, id, openSecrets(box));
       this.targets.set(id, loaded ? prepareTarget(loaded.target) : null);
     }
     const events = await readEventsBySeq(pool, this.organizationId, [...new Set(items.map((i) => i.seq))]);
-    return { enabled: new Set(rows.map((r) => r.id)), events: new Map(events.map((e) => [e.seq, e])) };
+    return { enabled, events: new Map(events.map((e) => [e.seq, e])) };
   }
 
   /** Up to `concurrency` requests at once, in (connection, sequence) order; false once the redelivery was cancelled. */

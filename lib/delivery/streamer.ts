@@ -1,6 +1,7 @@
 import type pg from "pg";
 import type { Logger } from "pino";
 import type { Config } from "../config";
+import { advanceCursor } from "../connections/stream-state";
 import { loadTarget, openSecrets } from "../connections/target";
 import type { SecretBox } from "../crypto/secret-box";
 import { readEventsAfter, type StoredEvent } from "../events/event-store";
@@ -287,7 +288,7 @@ export class ConnectionStreamer {
   private async persistCursor(): Promise<void> {
     const cursor = this.window.position;
     if (cursor <= this.persistedCursor) return;
-    await this.deps.pool.query("UPDATE connections SET cursor = $2 WHERE id = $1 AND cursor < $2", [this.connectionId, cursor.toString()]);
+    await advanceCursor(this.deps.pool, this.connectionId, cursor);
     this.persistedCursor = cursor;
   }
 }
