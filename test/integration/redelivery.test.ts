@@ -9,7 +9,7 @@ import type { WireEvent } from "../../lib/events/envelope";
 import { AppError } from "../../lib/errors";
 import { cancelRedelivery, loadRedelivery, parseRedeliveryRequest, requestRedelivery } from "../../lib/failures/redelivery";
 import { redeliveryJob } from "../../lib/jobs/definitions/redelivery";
-import { ensureJobQueue, workJob } from "../../lib/jobs/job";
+import { ensureJobQueue, sendJob, workJob } from "../../lib/jobs/job";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";
 import { startReceiver, type Receiver } from "../helpers/receiver";
 import { streamed, streamingFixture, waitUntil } from "../helpers/streaming";
@@ -297,5 +297,20 @@ describe("redelivery", () => {
     await workRedeliveries(boss, runnerDeps());
     await waitUntil(async () => (await loadRedelivery(f.pool, f.principal.organizationId, stuck.id)).status === "COMPLETED", 15_000, "the stuck one completed");
     expect(await requeueStalledRedeliveries(f.pool, boss)).toBe(0);
+  });
+
+  it("keeps at most one waiting job per redelivery, also in a queue an older version created", async () => {
+    // As the previous version left it: the queue under pg-boss's standard policy, where a singleton key means nothing.
+    await boss.deleteQueue(REDELIVERY_QUEUE);
+    await boss.createQueue(REDELIVERY_QUEUE, { name: REDELIVERY_QUEUE, policy: "standard", retryLimit: 2 });
+    await ensureJobQueue(boss, redeliveryJob);
+    expect(await boss.getQueue(REDELIVERY_QUEUE)).toMatchObject({ policy: "short", retryLimit: 20, expireInSeconds: 300 });
+
+    const { id: connectionId } = await f.connect(r);
+    const [failure] = await failed(connectionId, f.events(1), "GIVEN_UP");
+    const requested = await requestRedelivery(f.pool, boss, f.principal, { ids: [failure!.id] });
+    expect(await sendJob(boss, redeliveryJob, { redeliveryId: requested.id })).toBeNull();
+    const jobs = await t.db.$queryRaw<{ n: bigint }[]>`SELECT count(*) AS n FROM pgboss.job WHERE name = ${REDELIVERY_QUEUE} AND data->>'redeliveryId' = ${requested.id}`;
+    expect(Number(jobs[0]!.n)).toBe(1);
   });
 });
