@@ -152,7 +152,14 @@ export type FailureRow = {
   response_excerpt: string | null;
   latency_ms: number;
   outcome: FailureOutcome;
+  event_seq: string;
 };
+
+const SELECT = `
+  SELECT f.id, f.connection_id, c.name AS connection_name, f.event_id, f.event_type, f.attempted_at,
+         to_char(f.attempted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at_text, f.attempt,
+         f.status_code, f.error, f.response_excerpt, f.latency_ms, f.outcome::text AS outcome, f.event_seq::text AS event_seq
+  FROM delivery_failures f JOIN connections c ON c.id = f.connection_id`;
 
 /**
  * A page of the organization's failed attempts, newest first, after the keyset `after`. Keyset
@@ -173,42 +180,13 @@ export async function selectFailures(
     where.push(`(f.attempted_at, f.id) < ($${values.length - 1}::timestamptz, $${values.length}::uuid)`);
   }
   values.push(page.limit);
-  const { rows } = await db.query<FailureRow>(
-    `SELECT f.id, f.connection_id, c.name AS connection_name, f.event_id, f.event_type, f.attempted_at,
-            to_char(f.attempted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at_text, f.attempt,
-            f.status_code, f.error, f.response_excerpt, f.latency_ms, f.outcome::text AS outcome
-     FROM delivery_failures f JOIN connections c ON c.id = f.connection_id
-     WHERE ${where.join(" AND ")}
-     ORDER BY f.attempted_at DESC, f.id DESC
-     LIMIT $${values.length}`,
-    values,
-  );
+  const { rows } = await db.query<FailureRow>(`${SELECT} WHERE ${where.join(" AND ")} ORDER BY f.attempted_at DESC, f.id DESC LIMIT $${values.length}`, values);
   return rows;
 }
 
-export type FailureRecord = {
-  id: string;
-  connection_id: string;
-  connection_name: string;
-  event_seq: string;
-  status_code: number | null;
-  error: string | null;
-  response_excerpt: string | null;
-  attempt: number;
-  attempted_at: Date;
-  latency_ms: number;
-  outcome: FailureOutcome;
-};
-
 /** One failed attempt of the organization, or null. */
-export async function findFailure(db: Db, organizationId: string, id: string): Promise<FailureRecord | null> {
-  const { rows } = await db.query<FailureRecord>(
-    `SELECT f.id, f.connection_id, c.name AS connection_name, f.event_seq::text, f.status_code, f.error, f.response_excerpt,
-            f.attempt, f.attempted_at, f.latency_ms, f.outcome::text AS outcome
-     FROM delivery_failures f JOIN connections c ON c.id = f.connection_id
-     WHERE f.id = $1 AND f.organization_id = $2`,
-    [id, organizationId],
-  );
+export async function findFailure(db: Db, organizationId: string, id: string): Promise<FailureRow | null> {
+  const { rows } = await db.query<FailureRow>(`${SELECT} WHERE f.id = $1 AND f.organization_id = $2`, [id, organizationId]);
   return rows[0] ?? null;
 }
 

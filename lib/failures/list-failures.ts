@@ -1,7 +1,7 @@
 import type pg from "pg";
 import { z } from "zod";
 import { AppError, fieldErrors } from "../errors";
-import { type FailureOutcome, selectFailures } from "./failure-store";
+import { type FailureRow, selectFailures } from "./failure-store";
 
 export const failuresQuerySchema = z.object({
   connection_id: z.uuid("connection_id must be a UUID").optional(),
@@ -14,20 +14,8 @@ export const failuresQuerySchema = z.object({
 });
 export type FailuresQuery = z.infer<typeof failuresQuerySchema>;
 
-export type FailureDto = {
-  id: string;
-  connection_id: string;
-  connection_name: string;
-  event_id: string;
-  event_type: string;
-  attempted_at: string;
-  attempt: number;
-  status_code: number | null;
-  error: string | null;
-  response_excerpt: string | null;
-  latency_ms: number;
-  outcome: FailureOutcome;
-};
+/** One failed attempt as the API lists it. */
+export type FailureDto = Omit<FailureRow, "attempted_at" | "at_text" | "event_seq"> & { attempted_at: string };
 
 // The cursor carries PostgreSQL's own text of the timestamp, so microseconds survive the round trip.
 function encodeCursor(at: string, id: string): string {
@@ -57,7 +45,7 @@ export async function listFailures(pool: pg.Pool, organizationId: string, q: Fai
   const page = rows.slice(0, q.limit);
   const last = page[page.length - 1];
   return {
-    data: page.map(({ at_text: _at, ...r }): FailureDto => ({ ...r, attempted_at: r.attempted_at.toISOString() })),
+    data: page.map(({ at_text: _at, event_seq: _seq, ...r }): FailureDto => ({ ...r, attempted_at: r.attempted_at.toISOString() })),
     next_cursor: rows.length > q.limit && last ? encodeCursor(last.at_text, last.id) : null,
   };
 }
