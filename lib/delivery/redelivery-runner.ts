@@ -55,7 +55,7 @@ type Result = ItemResult & {
   failedAttempt?: { event: StoredEvent; excerpt: string | null; latencyMs: number; outcome: "GIVEN_UP" | "REJECTED" };
 };
 
-/** What one chunk of items needs: which connections are enabled, their prepared targets (null: deleted), the events. */
+/** What one chunk of items needs besides the targets: which connections are enabled now, and the events. */
 type Chunk = { enabled: Set<string>; events: Map<bigint, StoredEvent> };
 
 // Session-lock class: one run per redelivery across every worker (the lock dies with the connection).
