@@ -123,7 +123,7 @@ async function main() {
     const prisma = createDb(database.url, 4);
     const pool = createPool(database.url, 6);
     const allow = parseAllowList(config.outboundAllowCidrs);
-    const deps: ServiceDeps = { db: prisma, config, http: createHttpClient({ allow }), box: createSecretBox(Buffer.from(encryptionKey, "base64")), allow };
+    const deps: ServiceDeps = { db: prisma, pool, config, http: createHttpClient({ allow }), box: createSecretBox(Buffer.from(encryptionKey, "base64")), allow };
 
     const admin = await createFirstAdmin(prisma, {
       organizationName: "Bench",

@@ -1,7 +1,9 @@
+import type pg from "pg";
 import type { Config } from "../config";
 import type { SecretBox } from "../crypto/secret-box";
 import { secretHint } from "../crypto/secret-box";
 import type { Db, Tx } from "../db/client";
+import { prismaSql } from "../db/sql";
 import { Prisma } from "../db/generated/client";
 import type { DeliveryTarget } from "../delivery/delivery-request";
 import type { DeliveryHttpClient } from "../delivery/http-client";
@@ -11,6 +13,7 @@ import { CONNECTIONS_CHANNEL } from "../events/channels";
 import { actorOf, type Principal } from "../auth/principal";
 import { wireEvent } from "../events/envelope";
 import { EVENT_TYPES } from "../events/event-types";
+import { latestSeq } from "../events/event-store";
 import { publishEvent } from "../events/publish";
 import { AppError } from "../errors";
 import { isUuid, parseOrThrow, validationError } from "../validation";
@@ -18,10 +21,12 @@ import { sendTestEvent, testEvent, type TestOutcome } from "./destination-test";
 import { type ConnectionDto, connectionInclude, type ConnectionRow, toConnectionDto } from "./dto";
 import { type AuthInput, newConnectionSchema, updateConnectionSchema } from "./schemas";
 import { generateHmacSecret } from "./secrets";
+import { loadTarget, openSecrets } from "./target";
 
 export const MAX_HMAC_SECRETS = 2;
 
-export type ServiceDeps = { db: Db; config: Config; http: DeliveryHttpClient; box: SecretBox; allow: AllowList; now?: () => Date };
+/** `pool` reads destinations with their secrets (lib/connections/target.ts, shared with the worker). */
+export type ServiceDeps = { db: Db; pool: pg.Pool; config: Config; http: DeliveryHttpClient; box: SecretBox; allow: AllowList; now?: () => Date };
 
 const nowOf = (deps: ServiceDeps) => (deps.now ? deps.now() : new Date());
 
@@ -45,16 +50,11 @@ async function lockRow(tx: Tx, organizationId: string, id: string) {
   await tx.$queryRaw`SELECT id FROM connections WHERE id = ${id}::uuid AND organization_id = ${organizationId}::uuid FOR UPDATE`;
 }
 
-/** The connection's target with its secrets opened, for building requests. */
-export function openTarget(box: SecretBox, row: ConnectionRow): DeliveryTarget {
-  if (row.authType === "API_KEY") {
-    return {
-      url: row.url,
-      auth: { type: "API_KEY", keys: row.apiKeys.map((k) => ({ key: k.key, value: box.open(k.valueEncrypted), addTo: k.addTo })) },
-    };
-  }
-  if (row.authType === "HMAC") return { url: row.url, auth: { type: "HMAC", secrets: row.hmacSecrets.map((s) => box.open(s.secretEncrypted)) } };
-  return { url: row.url, auth: { type: "NONE" } };
+/** The saved connection's destination with its secrets opened. */
+async function openTarget(deps: ServiceDeps, organizationId: string, id: string): Promise<DeliveryTarget> {
+  const loaded = await loadTarget(deps.pool, organizationId, id, openSecrets(deps.box));
+  if (!loaded) throw connectionNotFound();
+  return loaded.target;
 }
 
 function testFailed(outcome: TestOutcome): AppError {
@@ -74,10 +74,6 @@ async function testBeforeSave(deps: ServiceDeps, principal: Principal, target: D
   return { event, outcome };
 }
 
-async function latestSeq(tx: Tx, organizationId: string): Promise<bigint> {
-  const rows = await tx.$queryRaw<{ seq: bigint | null }[]>`SELECT max(seq) AS seq FROM events WHERE organization_id = ${organizationId}::uuid`;
-  return rows[0]?.seq ?? 0n;
-}
 
 function urlHost(url: string): string {
   try {
@@ -117,8 +113,17 @@ export async function getConnection(deps: ServiceDeps, organizationId: string, i
   return toConnectionDto(row, await userMap(deps.db, organizationId));
 }
 
+/** The organization's connections, id and name, oldest first (for pickers and filters). */
+export async function connectionNames(deps: Pick<ServiceDeps, "db">, organizationId: string): Promise<{ id: string; name: string }[]> {
+  return deps.db.connection.findMany({ where: { organizationId }, select: { id: true, name: true }, orderBy: { createdAt: "asc" } });
+}
+
+export async function countConnections(deps: { db: Db | Tx }, organizationId: string): Promise<number> {
+  return deps.db.connection.count({ where: { organizationId } });
+}
+
 async function assertUnderLimit(db: Db | Tx, config: Config, organizationId: string) {
-  const count = await db.connection.count({ where: { organizationId } });
+  const count = await countConnections({ db }, organizationId);
   if (count >= config.maxConnectionsPerOrg) {
     throw new AppError(
       "CONNECTION_LIMIT_REACHED",
@@ -153,7 +158,7 @@ export async function createConnection(deps: ServiceDeps, principal: Principal, 
     await assertUnderLimit(tx, deps.config, principal.organizationId);
     await publishEvent(tx, principal.organizationId, event);
     // A new connection streams what happens from now on, starting after its own test event.
-    const cursor = await latestSeq(tx, principal.organizationId);
+    const cursor = await latestSeq(prismaSql(tx), principal.organizationId);
     const row = await tx.connection.create({
       data: {
         organizationId: principal.organizationId,
@@ -197,7 +202,7 @@ export type UpdateResult = { connection: ConnectionDto; hmacSecret: string | nul
 export async function updateConnection(deps: ServiceDeps, principal: Principal, id: string, raw: unknown): Promise<UpdateResult> {
   const input = parseOrThrow(updateConnectionSchema, raw);
   const row = await findRow(deps.db, principal.organizationId, id);
-  const current = openTarget(deps.box, row);
+  const current = await openTarget(deps, principal.organizationId, row.id);
 
   let hmacSecret: string | null = null;
   let nextAuth: DeliveryTarget["auth"] = current.auth;
@@ -271,7 +276,7 @@ export async function setEnabled(deps: ServiceDeps, principal: Principal, id: st
     if (row.enabled === enabled) return;
     const now = nowOf(deps);
     if (enabled) {
-      const resume = resumeCursor(row, await latestSeq(tx, principal.organizationId), now);
+      const resume = resumeCursor(row, await latestSeq(prismaSql(tx), principal.organizationId), now);
       await tx.connection.update({
         where: { id },
         data: { enabled: true, cursor: resume.cursor, disabledAt: null, disabledReason: null, disabledById: null, disabledDetails: Prisma.DbNull },
@@ -298,7 +303,7 @@ export async function deleteConnection(deps: ServiceDeps, principal: Principal, 
 /** "Send test event" on a saved connection: the result is returned, and the test is audited. */
 export async function testConnection(deps: ServiceDeps, principal: Principal, id: string): Promise<TestOutcome> {
   const row = await findRow(deps.db, principal.organizationId, id);
-  const target = openTarget(deps.box, row);
+  const target = await openTarget(deps, principal.organizationId, row.id);
   const event = testEvent(actorOf(principal));
   let outcome: TestOutcome;
   try {

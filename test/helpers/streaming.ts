@@ -40,7 +40,7 @@ export async function streamingFixture(t: TestDatabase, env: Record<string, stri
     ipAddress: "203.0.113.7",
     userAgent: "vitest",
   };
-  const deps: ServiceDeps = { db: t.db, config, http, box, allow };
+  const deps: ServiceDeps = { db: t.db, pool, config, http, box, allow };
   const metrics = new MetricsCollector();
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
   const managers: StreamManager[] = [];
