@@ -1,6 +1,7 @@
 import type { Config } from "../config";
 import type { Db, Tx } from "../db/client";
-import { AppError, fieldErrors } from "../errors";
+import { AppError } from "../errors";
+import { parseOrThrow } from "../validation";
 import { registerApiToken } from "./api-tokens";
 import { hashPassword } from "./password";
 import { hitRateLimits } from "./rate-limit";
@@ -39,11 +40,7 @@ async function insertFirstAdmin(
 
 /** The first-run page: creates the organization and its first admin, only while no user exists. */
 export async function createFirstAdmin(dbc: Db, raw: FirstRunInput) {
-  const parsed = firstRunSchema.safeParse(raw);
-  if (!parsed.success) {
-    throw new AppError("VALIDATION_FAILED", "Check the highlighted fields.", fieldErrors(parsed.error.issues));
-  }
-  const input = parsed.data;
+  const input = parseOrThrow(firstRunSchema, raw, "Check the highlighted fields.");
   const passwordHash = await hashPassword(input.password);
   return dbc.$transaction(async (tx) => {
     await lockSetup(tx);
@@ -66,22 +63,19 @@ export async function setUpFromFirstRunPage(dbc: Db, config: Config, raw: FirstR
       retry_after_seconds: limit.retryAfterSeconds,
     });
   }
-  const parsed = firstRunFormSchema.safeParse(raw);
-  if (!parsed.success) {
-    throw new AppError("VALIDATION_FAILED", "Check the highlighted fields.", fieldErrors(parsed.error.issues));
-  }
+  const form = parseOrThrow(firstRunFormSchema, raw, "Check the highlighted fields.");
   const expected = expectedSetupToken(config);
   if (!expected) {
     throw new AppError("VALIDATION_FAILED", "This installation has no setup token yet. Start Tributary with `npm start` (it prints one) or set SETUP_TOKEN.", [
       { path: "setupToken", message: "No setup token is configured on the server." },
     ]);
   }
-  if (!setupTokenMatches(expected, parsed.data.setupToken)) {
+  if (!setupTokenMatches(expected, form.setupToken)) {
     throw new AppError("VALIDATION_FAILED", "The setup token is not correct.", [
       { path: "setupToken", message: "That is not the setup token. Copy it from Tributary's start log (or use the SETUP_TOKEN you set)." },
     ]);
   }
-  const { setupToken: _token, ...input } = parsed.data;
+  const { setupToken: _token, ...input } = form;
   const created = await createFirstAdmin(dbc, input);
   forgetSetupToken(config);
   return created;

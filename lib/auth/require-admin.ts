@@ -1,7 +1,7 @@
 import { headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { requestMeta } from "../api/request-meta";
-import type { Principal } from "../connections/service";
+import type { Principal } from "./principal";
 import { AppError } from "../errors";
 import { currentUser, type SessionUser } from "./session";
 

@@ -7,8 +7,12 @@ export type Tx = Parameters<Parameters<PrismaClient["$transaction"]>[0]>[0];
 
 export { databaseUrl };
 
+// Prisma's default waits 2 s for a pooled connection to start an interactive transaction; a busy
+// pool (a burst of API calls, a loaded machine) then fails requests that would have succeeded.
+const TRANSACTION_OPTIONS = { maxWait: 10_000, timeout: 15_000 };
+
 export function createDb(url: string, max = 10): PrismaClient {
-  return new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max }) });
+  return new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max }), transactionOptions: TRANSACTION_OPTIONS });
 }
 
 const holder = globalThis as unknown as { __tributaryDb?: PrismaClient };

@@ -2,9 +2,10 @@ import crypto from "node:crypto";
 import pg from "pg";
 import { inject } from "vitest";
 import { createDb, type Db } from "../../lib/db/client";
+import { createPool } from "../../lib/db/pool";
 import { withDatabase } from "../../lib/db/url";
 
-export type TestDatabase = { url: string; name: string; db: Db; drop: () => Promise<void> };
+export type TestDatabase = { url: string; name: string; db: Db; pool: pg.Pool; drop: () => Promise<void> };
 
 /** A fresh database cloned from the migrated template (fast: a file copy inside PostgreSQL). */
 export async function createTestDatabase(options: { migrated?: boolean } = {}): Promise<TestDatabase> {
@@ -19,12 +20,15 @@ export async function createTestDatabase(options: { migrated?: boolean } = {}): 
   }
   const url = withDatabase(adminUrl, name);
   const db = createDb(url, 5);
+  const pool = createPool(url, 5);
   return {
     url,
     name,
     db,
+    pool,
     drop: async () => {
       await db.$disconnect();
+      await pool.end();
       const c = new pg.Client({ connectionString: adminUrl });
       await c.connect();
       try {

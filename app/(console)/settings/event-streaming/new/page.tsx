@@ -6,6 +6,7 @@ import { PageHeader } from "@/components/ui/page-header";
 import { AdminsOnly } from "@/components/layout/admins-only";
 import { settingsPageUser } from "@/lib/auth/require-admin";
 import { serviceDeps } from "@/lib/connections/deps";
+import { countConnections } from "@/lib/connections/service";
 import { createConnectionAction } from "../actions";
 
 export const metadata: Metadata = { title: "New event streaming connection" };
@@ -14,7 +15,7 @@ export default async function NewConnectionPage() {
   const user = await settingsPageUser();
   if (!user) return <AdminsOnly />;
   const deps = serviceDeps();
-  const count = await deps.db.connection.count({ where: { organizationId: user.organizationId } });
+  const count = await countConnections(deps, user.organizationId);
   const limit = deps.config.maxConnectionsPerOrg;
   return (
     <div className="max-w-3xl space-y-6">
