@@ -96,7 +96,10 @@ test("every documented operation answers only what the OpenAPI document describe
   const switched = (await call("PATCH /connections/{id}", { id: plain.id }, 200, { body: { auth: { type: "HMAC" } } })).body;
   expect(switched.hmac_secret).toEqual(expect.any(String));
   await call("PATCH /connections/{id}", { id: keyed.id }, 400, { body: { enabled: "yes" } });
-  await call("PATCH /connections/{id}", { id: keyed.id }, 422, { body: { url: down.url } });
+  // Another origin: the stored key value is never sent there, so the edit must carry it again.
+  await call("PATCH /connections/{id}", { id: keyed.id }, 400, { body: { url: down.url } });
+  const again = { type: "API_KEY", keys: [{ key: "X-Api-Key", value: "contract-secret-for-down", add_to: "HEADER" }] };
+  await call("PATCH /connections/{id}", { id: keyed.id }, 422, { body: { url: down.url, auth: again } });
   await call("PATCH /connections/{id}", { id: none }, 404, { body: { name: "Nobody" } });
 
   await call("POST /connections/{id}/test", { id: hmac.id }, 200);

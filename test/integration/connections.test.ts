@@ -922,6 +922,8 @@ describe("other organizations and malformed ids", () => {
 
 describe("testing a saved connection", () => {
   it(`sends at most ${TEST_SENDS_PER_MINUTE} tests a minute per connection, then answers RATE_LIMITED without sending`, async () => {
+    // Counted per calendar minute: a fixed clock keeps every test of this one in the same minute.
+    deps = { ...deps, now: () => new Date("2026-06-01T12:00:10Z") };
     const { connection } = await createConnection(deps, principal, none());
     const second = await createConnection(deps, principal, none("Second"));
     for (let i = 0; i < TEST_SENDS_PER_MINUTE; i++) expect((await testConnection(deps, principal, connection.id)).ok).toBe(true);

@@ -29,8 +29,10 @@ describe("signing in", () => {
   beforeEach(async () => {
     // Limits as configured by default: 10 per account and client, 50 per client, 15 minutes.
     slept = [];
-    deps = { db: t.db, config: testConfig(), logger: pino({ level: "silent" }), sleep: async (ms) => void slept.push(ms) };
     email = `admin${++n}@example.com`;
+    // Counted per 15-minute window: a fixed clock per test keeps its attempts in one window, and apart from other tests'.
+    const now = new Date(Date.UTC(2026, 5, 1, n));
+    deps = { db: t.db, config: testConfig(), logger: pino({ level: "silent" }), sleep: async (ms) => void slept.push(ms), now: () => now };
     const org = await t.db.organization.create({ data: { name: `Org ${n}` } });
     await t.db.user.create({ data: { organizationId: org.id, email, name: "Ada", role: "ADMIN", passwordHash: await hashPassword(PASSWORD) } });
   });
