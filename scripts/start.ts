@@ -1,8 +1,11 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs";
 import { createRequire } from "node:module";
+import pg from "pg";
 import { bootstrapFromConfig } from "../lib/auth/accounts";
 import { ConfigError, loadConfig } from "../lib/config";
+import { resealLegacySecrets } from "../lib/connections/reseal-secrets";
+import { secretBox } from "../lib/crypto/secret-box";
 import { createDb } from "../lib/db/client";
 import { migrate } from "../lib/db/migrate";
 import { AppError } from "../lib/errors";
@@ -84,6 +87,9 @@ async function main() {
   try {
     const result = await migrate(url);
     logger.info({ applied: result.applied, alreadyApplied: result.alreadyApplied }, "database migrated");
+    const sealed = await withClient(url, (c) => resealLegacySecrets(c, secretBox(config)));
+    if (sealed.resealed > 0) logger.info({ count: sealed.resealed }, "stored secrets sealed again, bound to their rows");
+    if (sealed.unreadable > 0) logger.warn({ count: sealed.unreadable }, "stored secrets that do not open with this ENCRYPTION_KEY were left as they are");
     const dbc = createDb(url, 2);
     try {
       const boot = await bootstrapFromConfig(dbc, config);
@@ -118,6 +124,16 @@ async function main() {
   await waitForHealth(config.port, () => stopping);
   if (!stopping) {
     console.log(`\n  Tributary is running: open ${config.appUrl}\n  (first run: ${config.appUrl}/setup creates the first admin)\n`);
+  }
+}
+
+async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url, application_name: "tributary-start" });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
   }
 }
 

@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import type { Config } from "../config";
 import { redactSecrets } from "../crypto/redact-secrets";
 import type { SecretBox } from "../crypto/secret-box";
+import { apiKeyContext, hmacSecretContext } from "../crypto/secret-context";
 import { evaluateHealth, HealthTracker, type HealthVerdict } from "./auto-disable-policy";
 import { CursorWindow } from "./cursor-window";
 import { attemptHeaders, type DeliveryTarget, type PreparedTarget, prepareTarget } from "./delivery-request";
@@ -44,17 +45,18 @@ export async function loadTarget(pool: pg.Pool, box: SecretBox, connectionId: st
   if (!row) return null;
   let target: DeliveryTarget = { url: row.url, auth: { type: "NONE" } };
   if (row.auth_type === "API_KEY") {
-    const keys = await pool.query<{ key: string; value_encrypted: string; add_to: "HEADER" | "QUERY" }>(
-      "SELECT key, value_encrypted, add_to::text FROM connection_api_keys WHERE connection_id = $1 ORDER BY position",
+    const keys = await pool.query<{ key: string; value_encrypted: string; add_to: "HEADER" | "QUERY"; position: number }>(
+      "SELECT key, value_encrypted, add_to::text, position FROM connection_api_keys WHERE connection_id = $1 ORDER BY position",
       [connectionId],
     );
-    target = { url: row.url, auth: { type: "API_KEY", keys: keys.rows.map((k) => ({ key: k.key, value: box.open(k.value_encrypted), addTo: k.add_to })) } };
+    const open = (k: (typeof keys.rows)[number]) => box.open(k.value_encrypted, apiKeyContext(connectionId, k.position));
+    target = { url: row.url, auth: { type: "API_KEY", keys: keys.rows.map((k) => ({ key: k.key, value: open(k), addTo: k.add_to })) } };
   } else if (row.auth_type === "HMAC") {
-    const secrets = await pool.query<{ secret_encrypted: string }>(
-      "SELECT secret_encrypted FROM hmac_secrets WHERE connection_id = $1 ORDER BY created_at, id",
+    const secrets = await pool.query<{ id: string; secret_encrypted: string }>(
+      "SELECT id, secret_encrypted FROM hmac_secrets WHERE connection_id = $1 ORDER BY created_at, id",
       [connectionId],
     );
-    target = { url: row.url, auth: { type: "HMAC", secrets: secrets.rows.map((s) => box.open(s.secret_encrypted)) } };
+    target = { url: row.url, auth: { type: "HMAC", secrets: secrets.rows.map((s) => box.open(s.secret_encrypted, hmacSecretContext(connectionId, s.id))) } };
   }
   return { target, cursor: BigInt(row.cursor) };
 }
