@@ -2,6 +2,7 @@ import dns from "node:dns";
 import { describe, expect, it } from "vitest";
 import { checkDestination, guardedLookup, parseAllowList, parseDestinationUrl, refusalReason } from "../../lib/delivery/outbound-guard";
 import { AppError } from "../../lib/errors";
+import { createHttpClient } from "../../lib/delivery/http-client";
 
 const none = parseAllowList([]);
 
@@ -149,6 +150,15 @@ describe("destination URLs", () => {
       code: "DESTINATION_NOT_ALLOWED",
       details: { host: "localhost", range: "loopback" },
     });
+  });
+});
+
+describe("the delivery HTTP client and literal addresses", () => {
+  it.each(["http://[::7f00:1]:9/x", "http://[::a9fe:a9fe]/latest", "http://[64:ff9b::a00:1]/", "http://[2002:7f00:1::1]/"])("refuses %s before connecting", async (raw) => {
+    const http = createHttpClient({ allow: none });
+    const result = await http.post(new URL(raw), {}, "{}");
+    await http.close();
+    expect(result).toMatchObject({ ok: false, status: null, latencyMs: 0, error: { kind: "not_allowed" } });
   });
 });
 
