@@ -8,7 +8,8 @@ export type Tx = Parameters<Parameters<PrismaClient["$transaction"]>[0]>[0];
 export { databaseUrl };
 
 export function createDb(url: string, max = 10): PrismaClient {
-  return new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max }) });
+  // With the database down a request fails within 5 s (503), it does not wait for a connection forever.
+  return new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max, connectionTimeoutMillis: 5_000 }) });
 }
 
 const holder = globalThis as unknown as { __tributaryDb?: PrismaClient };
