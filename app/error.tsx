@@ -13,8 +13,8 @@ export default function PageError({ error, reset }: { error: Error & { digest?: 
     <main className="flex min-h-screen flex-col items-center justify-center gap-4 px-4 text-center">
       <h1 className="text-2xl font-semibold">This page could not be loaded</h1>
       <p className="max-w-md text-slate-600">
-        Tributary could not finish this page, usually because its database is restarting or unreachable. Nothing you saved is lost, and
-        events keep being accepted once the database is back. Try again in a few seconds.
+        Tributary could not finish this page, usually because its database is restarting or unreachable. Nothing you saved is lost. Try
+        again in a few seconds.
       </p>
       {error.digest && <p className="text-sm text-slate-500">Reference for the server log: {error.digest}</p>}
       <Button

@@ -3,10 +3,13 @@
 // SIGKILL, which it cannot pass on — this process stops as on SIGTERM, so none is left running.
 // Forked children inherit the preload and a channel to their own parent, so the chain holds.
 if (typeof process.send === "function") {
-  // The channel must not keep an otherwise finished process alive.
-  process.channel?.unref();
-  process.once("disconnect", () => {
+  const parentGone = () => {
     process.kill(process.pid, "SIGTERM");
     setTimeout(() => process.exit(1), 30_000).unref();
-  });
+  };
+  // The channel must not keep an otherwise finished process alive.
+  process.channel?.unref();
+  // A parent that died while this process was still starting has closed the channel already.
+  if (process.connected) process.once("disconnect", parentGone);
+  else parentGone();
 }
