@@ -155,6 +155,7 @@ export async function startEmbeddedPostgres(opts: Options): Promise<EmbeddedData
       new Promise((resolve) => {
         const child = serverProcess();
         if (!child) return; // not started by this process: nothing to watch
+        if (child.exitCode !== null || child.signalCode !== null) return resolve({ code: child.exitCode, signal: child.signalCode });
         child.once("exit", (code, signal) => {
           if (!stopping) resolve({ code, signal });
         });
