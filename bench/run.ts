@@ -8,7 +8,8 @@ import { request } from "undici";
 import { createFirstAdmin } from "../lib/auth/accounts";
 import { createApiToken } from "../lib/auth/api-tokens";
 import { loadConfig } from "../lib/config";
-import { createConnection, type Principal, type ServiceDeps, setEnabled } from "../lib/connections/service";
+import type { Principal } from "../lib/auth/principal";
+import { createConnection, type ServiceDeps, setEnabled } from "../lib/connections/service";
 import { createSecretBox } from "../lib/crypto/secret-box";
 import { createDb } from "../lib/db/client";
 import { startEmbeddedPostgres } from "../lib/db/embedded-postgres";
@@ -122,7 +123,7 @@ async function main() {
     const prisma = createDb(database.url, 4);
     const pool = createPool(database.url, 6);
     const allow = parseAllowList(config.outboundAllowCidrs);
-    const deps: ServiceDeps = { db: prisma, config, http: createHttpClient({ allow }), box: createSecretBox(Buffer.from(encryptionKey, "base64")), allow };
+    const deps: ServiceDeps = { db: prisma, pool, config, http: createHttpClient({ allow }), box: createSecretBox(Buffer.from(encryptionKey, "base64")), allow };
 
     const admin = await createFirstAdmin(prisma, {
       organizationName: "Bench",

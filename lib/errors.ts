@@ -1,3 +1,5 @@
+import { z } from "zod";
+
 // Every error a client can see has a code; the catalogue maps it to an HTTP status.
 export const ERROR_STATUS = {
   VALIDATION_FAILED: 400,
@@ -35,7 +37,14 @@ export class AppError extends Error {
   }
 }
 
-export type ErrorBody = { error: { code: ErrorCode; message: string; details?: unknown } };
+export const errorBodySchema = z.object({
+  error: z.object({
+    code: z.enum(Object.keys(ERROR_STATUS) as [ErrorCode, ...ErrorCode[]]),
+    message: z.string().meta({ description: "What went wrong and what to do next" }),
+    details: z.unknown().optional().meta({ description: "Per-field problems ({path, message}) for VALIDATION_FAILED; the code's specifics otherwise" }),
+  }),
+});
+export type ErrorBody = z.infer<typeof errorBodySchema>;
 
 export function errorBody(err: AppError): ErrorBody {
   return {
@@ -43,7 +52,9 @@ export function errorBody(err: AppError): ErrorBody {
   };
 }
 
+export type FieldError = { path: string; message: string };
+
 /** Turns zod issues into `{ path: message }` pairs a form or API client can show next to fields. */
-export function fieldErrors(issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>) {
+export function fieldErrors(issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>): FieldError[] {
   return issues.map((i) => ({ path: i.path.map(String).join("."), message: i.message }));
 }

@@ -1,6 +1,7 @@
 import crypto from "node:crypto";
 import os from "node:os";
 import type pg from "pg";
+import type { Sql } from "./db/sql";
 
 // The worker writes its heartbeat with node-postgres: it runs without the ORM (smaller, faster to start).
 type Queryable = Pick<pg.Pool, "query">;
@@ -25,4 +26,10 @@ export async function forget(pool: Queryable, workerId: string) {
 export async function purgeOldHeartbeats(pool: Queryable, now = new Date()): Promise<number> {
   const r = await pool.query("DELETE FROM worker_heartbeats WHERE seen_at < $1", [new Date(now.getTime() - 24 * 3600_000)]);
   return r.rowCount ?? 0;
+}
+
+/** How many workers beat since `since` (the web app's health check asks through Prisma). */
+export async function freshWorkers(sql: Sql, since: Date): Promise<number> {
+  const rows = await sql.rows<{ n: number }>("SELECT count(*)::int AS n FROM worker_heartbeats WHERE seen_at >= $1", [since]);
+  return rows[0]?.n ?? 0;
 }

@@ -1,6 +1,5 @@
 import pg from "pg";
 import PgBoss from "pg-boss";
-import { purgeExpiredRateLimits } from "../lib/auth/rate-limit";
 import { getConfig } from "../lib/config";
 import { secretBox } from "../lib/crypto/secret-box";
 import { databaseUrl } from "../lib/db/url";
@@ -9,20 +8,13 @@ import { createHttpClient } from "../lib/delivery/http-client";
 import { MetricsCollector } from "../lib/delivery/metrics";
 import { parseAllowList } from "../lib/delivery/outbound-guard";
 import { StreamManager } from "../lib/delivery/stream-manager";
-import { AUTO_DISABLED_EMAIL_QUEUE, type AutoDisabledJob, autoDisable, loadAutoDisabledNotice } from "../lib/delivery/auto-disable";
-import { requeueStalledRedeliveries, workRedeliveries } from "../lib/delivery/redelivery-runner";
-import { ensureQueue } from "../lib/jobs/boss";
-import { purgeExpired } from "../lib/failures/retention";
+import { autoDisable } from "../lib/delivery/auto-disable";
+import { type JobContext, workJob } from "../lib/jobs/job";
+import { JOBS } from "../lib/jobs/registry";
 import { HEARTBEAT_INTERVAL_MS } from "../lib/health";
 import { createLogger } from "../lib/log";
-import { autoDisabledEmail } from "../lib/notifications/auto-disabled-email";
-import { sendDailyDigests } from "../lib/notifications/daily-digest";
 import { createMailer } from "../lib/notifications/mailer";
-import { beat, forget, newWorkerId, purgeOldHeartbeats } from "../lib/worker-heartbeat";
-
-const MAINTENANCE_QUEUE = "maintenance";
-const RETENTION_QUEUE = "retention";
-const DIGEST_QUEUE = "daily-digest";
+import { beat, forget, newWorkerId } from "../lib/worker-heartbeat";
 
 // Workers starting together on a new database deadlock inside pg-boss's createQueue (seen with
 // three at once); they take turns through this advisory lock instead.
@@ -52,15 +44,6 @@ async function main() {
   await setup.query("SELECT pg_advisory_lock($1)", [SETUP_LOCK_ID]);
   await boss.start();
 
-  await ensureQueue(boss, MAINTENANCE_QUEUE);
-  await boss.schedule(MAINTENANCE_QUEUE, "17 * * * *");
-  await boss.work(MAINTENANCE_QUEUE, async () => {
-    const limits = await purgeExpiredRateLimits(pool, config.login.windowSeconds);
-    const beats = await purgeOldHeartbeats(pool);
-    const requeued = await requeueStalledRedeliveries(pool, boss);
-    logger.info({ rateLimitRows: limits, heartbeats: beats, requeuedRedeliveries: requeued }, "maintenance done");
-  });
-
   const allow = parseAllowList(config.outboundAllowCidrs);
   const metrics = new MetricsCollector();
   const http = createHttpClient({
@@ -69,33 +52,21 @@ async function main() {
     responseTimeoutMs: config.delivery.timeoutMs,
     connectionsPerOrigin: config.delivery.maxInFlight,
   });
-  // pg-boss runs one job per cron tick however many workers there are.
-  await ensureQueue(boss, RETENTION_QUEUE);
-  await boss.schedule(RETENTION_QUEUE, "40 3 * * *");
-  await boss.work(RETENTION_QUEUE, async () => {
-    const purged = await purgeExpired(pool);
-    logger.info(purged, "purged failed deliveries and events past the 30-day retention");
-  });
-
-  const mailer = createMailer(config, logger);
-  await ensureQueue(boss, DIGEST_QUEUE, { retryLimit: 5, retryBackoff: true });
-  await boss.schedule(DIGEST_QUEUE, config.digestCron, undefined, { tz: "UTC" });
-  await boss.work(DIGEST_QUEUE, async () => {
-    const sent = await sendDailyDigests(pool, mailer, config.appUrl);
-    logger.info({ sent }, "daily failure digests sent");
-  });
-  await ensureQueue(boss, AUTO_DISABLED_EMAIL_QUEUE);
-  // A failed send throws, and pg-boss retries it with backoff; it never takes the worker down.
-  await boss.work<AutoDisabledJob>(AUTO_DISABLED_EMAIL_QUEUE, async (jobs) => {
-    for (const job of jobs) {
-      const loaded = await loadAutoDisabledNotice(pool, job.data);
-      if (!loaded || loaded.to.length === 0) continue;
-      await mailer.send(autoDisabledEmail({ ...loaded.notice, appUrl: config.appUrl }, loaded.to));
-    }
-  });
-
   const box = secretBox(config);
-  await workRedeliveries(boss, { pool, http, box, logger, metrics, stopping: () => stopping, concurrency: config.delivery.maxInFlight });
+  const mailer = createMailer(config, logger);
+  const ctx: JobContext = {
+    config,
+    logger,
+    pool,
+    boss,
+    mailer,
+    redelivery: { pool, http, box, logger, metrics, stopping: () => stopping, concurrency: config.delivery.maxInFlight },
+  };
+  // pg-boss runs one job per cron tick however many workers there are.
+  for (const job of JOBS) {
+    await workJob(boss, job, ctx);
+    if (job.schedule) await boss.schedule(job.name, job.schedule.cron(config), undefined, job.schedule.tz ? { tz: job.schedule.tz } : undefined);
+  }
 
   await setup.query("SELECT pg_advisory_unlock($1)", [SETUP_LOCK_ID]);
   await setup.end();

@@ -1,7 +1,7 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import type { ConnectionFormValues } from "@/lib/connections/presets";
+import type { ConnectionFormValues } from "@/lib/connections/schemas";
 import { ConnectionForm } from "./connection-form";
 import type { SaveResult } from "./types";
 
@@ -40,7 +40,7 @@ export function EditConnection({
       initial={initial}
       valueHints={valueHints}
       cancelHref={LIST}
-      onSubmit={(values) => updateAction(id, { name: values.name, url: values.url, auth: values.auth })}
+      onSubmit={(values) => updateAction(id, values)}
       onDone={() => {
         router.push(LIST);
         router.refresh();

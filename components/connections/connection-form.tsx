@@ -3,17 +3,15 @@
 import { zodResolver } from "@hookform/resolvers/zod";
 import Link from "next/link";
 import { useState } from "react";
-import { type FieldPath, type Resolver, useFieldArray, useForm } from "react-hook-form";
-import { createConnectionSchema, MAX_API_KEYS, newConnectionSchema } from "@/lib/connections/schemas";
+import { type FieldPath, useFieldArray, useForm } from "react-hook-form";
+import { DATADOG_SITES, type DatadogSite, datadogLogsUrl, PRESETS, type PresetId, sumoBasicAuth } from "@/lib/connections/presets";
 import {
   type ConnectionFormValues,
-  DATADOG_SITES,
-  type DatadogSite,
-  datadogLogsUrl,
-  PRESETS,
-  type PresetId,
-  sumoBasicAuth,
-} from "@/lib/connections/presets";
+  type ConnectionSettings,
+  editConnectionFormSchema,
+  MAX_API_KEYS,
+  newConnectionFormSchema,
+} from "@/lib/connections/schemas";
 import { Alert } from "../ui/alert";
 import { Button, buttonClass } from "../ui/button";
 import { SelectField, TextField } from "../ui/field";
@@ -33,18 +31,18 @@ type Props = {
   /** Hints (last 4 characters) of stored API key values, by position, when editing. */
   valueHints?: string[];
   cancelHref: string;
-  onSubmit: (values: ConnectionFormValues) => Promise<SaveResult>;
+  /** Receives the form's values in the API's shape. */
+  onSubmit: (values: ConnectionSettings) => Promise<SaveResult>;
   onDone: () => void;
 };
 
 
 export function ConnectionForm({ mode, initial, valueHints = [], cancelHref, onSubmit, onDone }: Props) {
-  const [preset, setPreset] = useState<PresetId>(mode === "create" ? "custom" : "custom");
+  const [preset, setPreset] = useState<PresetId>("custom");
   const [site, setSite] = useState<DatadogSite>("US1");
   const [sumo, setSumo] = useState({ id: "", key: "" });
   const [failure, setFailure] = useState<{ message: string; test?: TestOutcome } | null>(null);
   const [revealed, setRevealed] = useState<string | null>(null);
-  const schema = mode === "create" ? newConnectionSchema : createConnectionSchema;
   const {
     register,
     control,
@@ -54,8 +52,8 @@ export function ConnectionForm({ mode, initial, valueHints = [], cancelHref, onS
     setError,
     watch,
     formState: { errors, isSubmitting },
-  } = useForm<ConnectionFormValues>({
-    resolver: zodResolver(schema) as unknown as Resolver<ConnectionFormValues>,
+  } = useForm({
+    resolver: zodResolver(mode === "create" ? newConnectionFormSchema : editConnectionFormSchema),
     defaultValues: initial ?? PRESETS.find((p) => p.id === "custom")!.values,
   });
   const keys = useFieldArray({ control, name: "auth.keys" });
@@ -101,7 +99,7 @@ export function ConnectionForm({ mode, initial, valueHints = [], cancelHref, onS
     );
   }
 
-  const keysError = (errors.auth as { keys?: { message?: string; root?: { message?: string } } } | undefined)?.keys;
+  const keysError = errors.auth?.keys;
 
   return (
     <form onSubmit={submit} noValidate className="space-y-6">
@@ -213,8 +211,7 @@ export function ConnectionForm({ mode, initial, valueHints = [], cancelHref, onS
       {authType === "API_KEY" && (
         <div className="space-y-3">
           {keys.fields.map((field, i) => {
-            const itemErrors = (errors.auth as { keys?: Record<number, { key?: { message?: string }; value?: { message?: string }; add_to?: { message?: string } }> } | undefined)
-              ?.keys?.[i];
+            const itemErrors = errors.auth?.keys?.[i];
             const hint = valueHints[i];
             return (
               <div key={field.id} className="grid gap-3 rounded-lg bg-white p-3 ring-1 ring-slate-200 sm:grid-cols-[1fr_1fr_auto_auto] sm:items-start">

@@ -1,8 +1,8 @@
 "use client";
 
-import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useRef, useState } from "react";
-import type { ActionResult } from "@/lib/api/action-result";
+import { type ActionResult, unwrap, unwrapCall } from "@/lib/api/action-result";
 import type { RedeliveryDto, RedeliveryWithProblems } from "@/lib/failures/redelivery";
 import { Alert } from "../ui/alert";
 import { Button } from "../ui/button";
@@ -42,16 +42,20 @@ export function RedeliveriesPanel({
   const queryClient = useQueryClient();
   const q = useQuery({
     queryKey: REDELIVERIES_KEY,
-    queryFn: async () => {
-      const r = await listAction();
-      if (!r.ok) throw new Error(r.message);
-      return r.data;
-    },
+    queryFn: async () => unwrap(await listAction()).data,
     refetchInterval: (query) => (query.state.data?.some(active) ? 1_000 : 15_000),
   });
   const [cancelling, setCancelling] = useState<RedeliveryDto | null>(null);
-  const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const cancel = useMutation({
+    mutationFn: (id: string) => unwrapCall(() => cancelAction(id)),
+    onSuccess: () => setError(null),
+    onError: (err) => setError(err.message),
+    onSettled: () => {
+      setCancelling(null);
+      void queryClient.invalidateQueries({ queryKey: REDELIVERIES_KEY });
+    },
+  });
 
   // When a redelivery finishes, the failures it resent now say "Redelivered": refresh the list.
   const activeIds = useRef<string>("");
@@ -132,22 +136,9 @@ export function RedeliveriesPanel({
         title="Cancel this redelivery?"
         confirmLabel="Cancel redelivery"
         cancelLabel="Keep going"
-        busy={busy}
+        busy={cancel.isPending}
         onCancel={() => setCancelling(null)}
-        onConfirm={async () => {
-          if (!cancelling) return;
-          setBusy(true);
-          try {
-            const r = await cancelAction(cancelling.id);
-            setError(r.ok ? null : r.message);
-          } catch {
-            setError("Tributary could not be reached. Check your connection and try again.");
-          } finally {
-            setBusy(false);
-            setCancelling(null);
-          }
-          void queryClient.invalidateQueries({ queryKey: REDELIVERIES_KEY });
-        }}
+        onConfirm={() => cancelling && cancel.mutate(cancelling.id)}
       >
         Events already sent stay sent; the {cancelling?.pending ?? 0} not sent yet are skipped and stay in the failed list.
       </ConfirmDialog>

@@ -1,5 +1,5 @@
 import { authenticateBearer, type ApiPrincipal } from "../auth/api-tokens";
-import type { Principal } from "../connections/service";
+import type { Principal } from "../auth/principal";
 import { requestMeta } from "./request-meta";
 import { db } from "../db/client";
 import { databaseUnavailable } from "../db/unavailable";

@@ -1,22 +1,83 @@
-// The REST API as an OpenAPI 3.1 document, served at /api/v1/openapi.json.
+import { z } from "zod";
+import { hmacSecretCreatedSchema, connectionSchema, connectionWithSecretSchema } from "../connections/dto";
+import { testOutcomeSchema } from "../connections/destination-test";
+import { apiKeySchema, authSchema, newConnectionSchema, updateConnectionSchema } from "../connections/schemas";
+import { meSchema } from "../auth/api-tokens";
+import { errorBodySchema } from "../errors";
+import { wireEventSchema } from "../events/envelope";
+import { ingestAcceptedSchema, ingestBodySchema, ingestEventSchema } from "../events/ingest";
+import { failureSchema, failuresPageSchema, failuresQuerySchema } from "../failures/list-failures";
+import { redeliveryFilterSchema, redeliveryIdsSchema, redeliverySchema, redeliveryWithProblemsSchema } from "../failures/redelivery";
 
-const error = {
-  type: "object",
-  required: ["error"],
-  properties: {
-    error: {
-      type: "object",
-      required: ["code", "message"],
-      properties: { code: { type: "string", example: "VALIDATION_FAILED" }, message: { type: "string" }, details: {} },
-    },
+// The REST API as an OpenAPI 3.1 document, served at /api/v1/openapi.json. Every schema in it is
+// generated from the zod schema that parses the request or types the answer, so a limit changed
+// there changes here; only the paths, summaries and status codes are written by hand.
+
+type JsonSchema = Record<string, unknown>;
+
+const COMPONENTS = "#/components/schemas/";
+
+// Request bodies are documented as clients send them (defaults optional), answers as the server writes them.
+const COMPONENT_SCHEMAS: Record<"input" | "output", Record<string, z.ZodType>> = {
+  input: {
+    ApiKey: apiKeySchema,
+    Auth: authSchema,
+    ConnectionInput: newConnectionSchema,
+    ConnectionPatch: updateConnectionSchema,
+    EventInput: ingestEventSchema,
+    EventsInput: ingestBodySchema,
+    RedeliveryRequest: z.union([redeliveryIdsSchema, redeliveryFilterSchema]),
+  },
+  output: {
+    Error: errorBodySchema,
+    Me: meSchema,
+    Event: wireEventSchema,
+    EventsAccepted: ingestAcceptedSchema,
+    Connection: connectionSchema,
+    ConnectionWithSecret: connectionWithSecretSchema,
+    ConnectionList: z.object({ data: z.array(connectionSchema) }),
+    TestResult: testOutcomeSchema,
+    HmacSecret: hmacSecretCreatedSchema,
+    Failure: failureSchema,
+    FailurePage: failuresPageSchema,
+    Redelivery: redeliverySchema,
+    RedeliveryDetail: redeliveryWithProblemsSchema,
+    RedeliveryList: z.object({ data: z.array(redeliverySchema) }),
   },
 };
 
-const errorResponse = (description: string) => ({ description, content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } });
-const json = (schema: object, description = "OK") => ({ description, content: { "application/json": { schema } } });
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const idParam = { name: "id", in: "path", required: true, schema: { type: "string", format: "uuid" } };
-const common = { "401": errorResponse("Missing or unknown token"), "403": errorResponse("Token of a non-admin") };
+/**
+ * One side's component schemas; a schema used inside another is referenced by name. `$schema` and
+ * `$id` go: the document's dialect (JSON Schema 2020-12) applies to every schema in it.
+ */
+function components(io: "input" | "output"): Record<string, JsonSchema> {
+  const registry = z.registry<{ id: string }>();
+  for (const [id, schema] of Object.entries(COMPONENT_SCHEMAS[io])) registry.add(schema, { id });
+  const { schemas } = z.toJSONSchema(registry, { io, target: "draft-2020-12", uri: (id) => `${COMPONENTS}${id}` });
+  return Object.fromEntries(Object.entries(schemas).map(([id, { $schema: _dialect, $id: _id, ...schema }]) => [id, schema as JsonSchema]));
+}
+
+const inputSchema = (schema: z.ZodType): JsonSchema => {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io: "input", target: "draft-2020-12" });
+  return rest;
+};
+
+const ref = (name: string) => ({ $ref: `${COMPONENTS}${name}` });
+const json = (name: string, description = "OK") => ({ description, content: { "application/json": { schema: ref(name) } } });
+const error = (description: string) => json("Error", description);
+const body = (name: string) => ({ required: true, content: { "application/json": { schema: ref(name) } } });
+const uuidParam = (name: string) => ({ name, in: "path", required: true, schema: { type: "string", format: "uuid" } });
+const DATABASE_DOWN = "DATABASE_UNAVAILABLE: the database is restarting, unreachable or out of disk; nothing was changed (see Retry-After)";
+const common = { "401": error("Missing or unknown token"), "403": error("Token of a non-admin"), "503": error(DATABASE_DOWN) };
+const notFound = error("NOT_FOUND: no such resource in this organization");
+
+const QUERY_HELP: Record<string, string> = { cursor: "next_cursor of the previous page" };
+const failuresQuery = Object.entries(failuresQuerySchema.shape).map(([name, schema]) => ({
+  name,
+  in: "query",
+  ...(QUERY_HELP[name] ? { description: QUERY_HELP[name] } : {}),
+  schema: inputSchema(schema),
+}));
 
 export const openApiDocument = {
   openapi: "3.1.0",
@@ -29,152 +90,33 @@ export const openApiDocument = {
   security: [{ bearer: [] }],
   components: {
     securitySchemes: { bearer: { type: "http", scheme: "bearer" } },
-    schemas: {
-      Error: error,
-      ApiKey: {
-        type: "object",
-        required: ["key", "value", "add_to"],
-        properties: {
-          key: { type: "string", description: "Header name (RFC 9110 token) or query parameter name" },
-          value: { type: "string", description: "On PATCH, omit to keep the stored value of the same key" },
-          add_to: { enum: ["HEADER", "QUERY"] },
-        },
-      },
-      Auth: {
-        oneOf: [
-          { type: "object", required: ["type"], properties: { type: { const: "NONE" } } },
-          {
-            type: "object",
-            required: ["type", "keys"],
-            properties: { type: { const: "API_KEY" }, keys: { type: "array", minItems: 1, maxItems: 5, items: ref("ApiKey") } },
-          },
-          { type: "object", required: ["type"], properties: { type: { const: "HMAC" } } },
-        ],
-      },
-      ConnectionInput: {
-        type: "object",
-        required: ["name", "url", "auth"],
-        properties: { name: { type: "string", maxLength: 100 }, url: { type: "string", format: "uri" }, auth: ref("Auth") },
-      },
-      Connection: {
-        type: "object",
-        properties: {
-          id: { type: "string", format: "uuid" },
-          name: { type: "string" },
-          url: { type: "string" },
-          enabled: { type: "boolean" },
-          disabled_at: { type: ["string", "null"], format: "date-time" },
-          disabled_reason: { enum: ["MANUAL", "AUTO", null] },
-          auth: {
-            type: "object",
-            properties: {
-              type: { enum: ["NONE", "API_KEY", "HMAC"] },
-              keys: {
-                type: "array",
-                items: { type: "object", properties: { key: { type: "string" }, add_to: { enum: ["HEADER", "QUERY"] }, value_hint: { type: "string" } } },
-              },
-              hmac_secrets: {
-                type: "array",
-                items: { type: "object", properties: { id: { type: "string" }, created_at: { type: "string" }, hint: { type: "string" } } },
-              },
-            },
-          },
-          created_at: { type: "string", format: "date-time" },
-          updated_at: { type: "string", format: "date-time" },
-        },
-      },
-      EventInput: {
-        type: "object",
-        required: ["event_type"],
-        additionalProperties: false,
-        properties: {
-          id: { type: "string", format: "uuid", description: "Generated when absent; re-sending a stored id is a no-op" },
-          transaction_id: { type: "string", format: "uuid" },
-          event_type: { type: "string", pattern: "^[A-Z0-9_]+$" },
-          severity: { enum: ["INFO", "WARNING", "ALERT"], default: "INFO" },
-          timestamp: { type: "string", format: "date-time" },
-          actor_email: { type: ["string", "null"] },
-          actor_ip_address: { type: ["string", "null"] },
-          actor_name: { type: ["string", "null"] },
-          actor_user_id: { type: ["string", "null"] },
-          actor_user_agent: { type: ["string", "null"] },
-          data: { type: "object", default: {} },
-        },
-      },
-      RedeliveryRequest: {
-        oneOf: [
-          {
-            type: "object",
-            required: ["ids"],
-            additionalProperties: false,
-            description: "Redeliver the events of these failed attempts (any outcome but RETRYING).",
-            properties: { ids: { type: "array", minItems: 1, maxItems: 1000, items: { type: "string", format: "uuid" } } },
-          },
-          {
-            type: "object",
-            minProperties: 1,
-            additionalProperties: false,
-            description: "Redeliver every still-undelivered event (GIVEN_UP or REJECTED) matching the filter, at most 100,000.",
-            properties: {
-              connection_id: { type: "string", format: "uuid" },
-              since: { type: "string", format: "date-time" },
-              until: { type: "string", format: "date-time" },
-              status_class: { enum: ["4xx", "5xx", "network"] },
-              event_type: { type: "string", pattern: "^[A-Z0-9_]+$" },
-            },
-          },
-        ],
-      },
-      Redelivery: {
-        type: "object",
-        properties: {
-          id: { type: "string", format: "uuid" },
-          status: { enum: ["QUEUED", "RUNNING", "COMPLETED", "CANCELLED"] },
-          criteria: { type: "object", description: "The request's ids or filter" },
-          total: { type: "integer", description: "Events in this redelivery (one per connection and event)" },
-          succeeded: { type: "integer" },
-          failed: { type: "integer", description: "Sent and not answered 2xx, or not sent after the destination failed 5 times in a row" },
-          skipped: { type: "integer", description: "Not sent: connection disabled or deleted, still retrying, already being redelivered, cancelled" },
-          pending: { type: "integer" },
-          requested_by: { type: ["object", "null"], properties: { id: { type: "string" }, name: { type: "string" } } },
-          created_at: { type: "string", format: "date-time" },
-          started_at: { type: ["string", "null"], format: "date-time" },
-          finished_at: { type: ["string", "null"], format: "date-time" },
-        },
-      },
-      TestResult: {
-        type: "object",
-        properties: {
-          ok: { type: "boolean" },
-          status: { type: ["integer", "null"] },
-          latency_ms: { type: "integer" },
-          error: { type: ["string", "null"] },
-          response_excerpt: { type: ["string", "null"] },
-        },
+    schemas: { ...components("input"), ...components("output") },
+  },
+  webhooks: {
+    event: {
+      post: {
+        summary: "What a connection's destination receives: one event per POST, the body exactly JSON.stringify(event)",
+        description:
+          "API Key authorization adds the configured headers or query parameters. HMAC adds X-Opal-Request-Timestamp (unix seconds) and X-Opal-Signature: the hex HMAC-SHA256 of `v0:<timestamp>:<body>` per active secret, comma delimited.",
+        security: [],
+        requestBody: body("Event"),
+        responses: { "200": { description: "Any 2xx counts as delivered; anything else, a timeout or a network error is a failed delivery" } },
       },
     },
   },
   paths: {
+    "/me": {
+      get: { summary: "The user and organization this token acts for", responses: { "200": json("Me"), ...common } },
+    },
     "/events": {
       post: {
         summary: "Publish one event or a batch of up to 1,000 (≤ 5 MiB); all or nothing, idempotent on id",
-        requestBody: {
-          required: true,
-          content: {
-            "application/json": {
-              schema: {
-                oneOf: [
-                  { $ref: "#/components/schemas/EventInput" },
-                  { type: "array", minItems: 1, maxItems: 1000, items: { $ref: "#/components/schemas/EventInput" } },
-                ],
-              },
-            },
-          },
-        },
+        requestBody: body("EventsInput"),
         responses: {
-          "202": json({ type: "object", properties: { accepted: { type: "integer" }, ids: { type: "array", items: { type: "string", format: "uuid" } } } }, "Accepted"),
-          "400": errorResponse("VALIDATION_FAILED: details list {index, path, message} per problem; nothing stored"),
-          "413": errorResponse("More than 1,000 events or 5 MiB"),
+          "202": json("EventsAccepted", "Accepted"),
+          "400": error("VALIDATION_FAILED: details list {index, path, message} per problem; nothing stored"),
+          "413": error("More than 1,000 events or 5 MiB"),
+          "415": error("The body is not sent as application/json"),
           ...common,
         },
       },
@@ -182,45 +124,8 @@ export const openApiDocument = {
     "/failures": {
       get: {
         summary: "Failed delivery attempts of the last 30 days, newest first (keyset pagination)",
-        parameters: [
-          { name: "connection_id", in: "query", schema: { type: "string", format: "uuid" } },
-          { name: "since", in: "query", schema: { type: "string", format: "date-time" } },
-          { name: "until", in: "query", schema: { type: "string", format: "date-time" } },
-          { name: "status_class", in: "query", schema: { enum: ["4xx", "5xx", "network"] } },
-          { name: "event_type", in: "query", schema: { type: "string" } },
-          { name: "cursor", in: "query", schema: { type: "string" }, description: "next_cursor of the previous page" },
-          { name: "limit", in: "query", schema: { type: "integer", minimum: 1, maximum: 200, default: 50 } },
-        ],
-        responses: {
-          "200": json({
-            type: "object",
-            properties: {
-              data: {
-                type: "array",
-                items: {
-                  type: "object",
-                  properties: {
-                    id: { type: "string" },
-                    connection_id: { type: "string" },
-                    connection_name: { type: "string" },
-                    event_id: { type: "string" },
-                    event_type: { type: "string" },
-                    attempted_at: { type: "string", format: "date-time" },
-                    attempt: { type: "integer" },
-                    status_code: { type: ["integer", "null"] },
-                    error: { type: ["string", "null"] },
-                    response_excerpt: { type: ["string", "null"] },
-                    latency_ms: { type: "integer" },
-                    outcome: { enum: ["RETRYING", "DELIVERED_LATER", "GIVEN_UP", "REJECTED", "REDELIVERED"] },
-                  },
-                },
-              },
-              next_cursor: { type: ["string", "null"] },
-            },
-          }),
-          "400": errorResponse("Invalid parameter"),
-          ...common,
-        },
+        parameters: failuresQuery,
+        responses: { "200": json("FailurePage"), "400": error("Invalid parameter"), ...common },
       },
     },
     "/failures/redeliver": {
@@ -228,104 +133,90 @@ export const openApiDocument = {
         summary: "Redeliver failed deliveries in the background",
         description:
           "Each (connection, event) is sent once more through the normal signed path by the worker. Poll the Location for progress. A 2xx marks the event's failed attempts REDELIVERED; a failure is listed as one more attempt.",
-        requestBody: { required: true, content: { "application/json": { schema: ref("RedeliveryRequest") } } },
+        requestBody: body("RedeliveryRequest"),
         responses: {
-          "202": { description: "Queued", headers: { Location: { schema: { type: "string" } } }, content: { "application/json": { schema: ref("Redelivery") } } },
-          "400": errorResponse("Invalid body, or more than 100,000 events match"),
-          "404": errorResponse("An id is not a failed delivery of the last 30 days (details.missing_ids)"),
-          "409": errorResponse("Nothing to redeliver (details.skipped gives the reasons)"),
-          "503": errorResponse("WORKER_UNAVAILABLE: no worker has set up the queue yet"),
+          "202": { ...json("Redelivery", "Queued"), headers: { Location: { schema: { type: "string" } } } },
+          "400": error("Invalid body, or more than 100,000 events match"),
+          "404": error("An id is not a failed delivery of the last 30 days (details.missing_ids)"),
+          "409": error("Nothing to redeliver (details.skipped gives the reasons)"),
           ...common,
+          "503": error(`WORKER_UNAVAILABLE: no worker has set up the queue yet; or ${DATABASE_DOWN}`),
         },
       },
     },
     "/failures/redeliveries": {
-      get: { summary: "The last 50 redeliveries, newest first", responses: { "200": json({ type: "object", properties: { data: { type: "array", items: ref("Redelivery") } } }), ...common } },
+      get: { summary: "The last 50 redeliveries, newest first", responses: { "200": json("RedeliveryList"), ...common } },
     },
     "/failures/redeliveries/{id}": {
-      parameters: [idParam],
+      parameters: [uuidParam("id")],
       get: {
         summary: "One redelivery's progress, with the most frequent reasons events failed or were skipped",
-        responses: {
-          "200": json({
-            allOf: [
-              ref("Redelivery"),
-              {
-                type: "object",
-                properties: {
-                  problems: {
-                    type: "array",
-                    items: { type: "object", properties: { state: { enum: ["FAILED", "SKIPPED"] }, message: { type: "string" }, count: { type: "integer" } } },
-                  },
-                },
-              },
-            ],
-          }),
-          "404": errorResponse("Not found"),
-          ...common,
-        },
+        responses: { "200": json("RedeliveryDetail"), "404": notFound, ...common },
       },
     },
     "/failures/redeliveries/{id}/cancel": {
-      parameters: [idParam],
+      parameters: [uuidParam("id")],
       post: {
         summary: "Cancel a queued or running redelivery (events not sent yet are skipped)",
-        responses: { "200": json(ref("Redelivery")), "404": errorResponse("Not found"), "409": errorResponse("Already completed or cancelled"), ...common },
+        responses: { "200": json("Redelivery"), "404": notFound, "409": error("Already completed or cancelled"), ...common },
       },
     },
     "/connections": {
-      get: { summary: "List connections", responses: { "200": json({ type: "object", properties: { data: { type: "array", items: ref("Connection") } } }), ...common } },
+      get: { summary: "List connections", responses: { "200": json("ConnectionList"), ...common } },
       post: {
         summary: "Create a connection (sends the test event first)",
-        requestBody: { required: true, content: { "application/json": { schema: ref("ConnectionInput") } } },
+        requestBody: body("ConnectionInput"),
         responses: {
-          "201": json({ allOf: [ref("Connection"), { type: "object", properties: { hmac_secret: { type: "string", description: "Only when auth.type is HMAC; shown once" } } }] }, "Created"),
-          "400": errorResponse("Invalid body, or destination not allowed (DESTINATION_NOT_ALLOWED)"),
-          "409": errorResponse("CONNECTION_LIMIT_REACHED"),
-          "422": errorResponse("DESTINATION_TEST_FAILED: details carry status, latency_ms, error, response_excerpt"),
+          "201": json("ConnectionWithSecret", "Created"),
+          "400": error("Invalid body, or destination not allowed (DESTINATION_NOT_ALLOWED)"),
+          "409": error("CONNECTION_LIMIT_REACHED"),
+          "415": error("The body is not sent as application/json"),
+          "422": error("DESTINATION_TEST_FAILED: details carry ok, status, latency_ms, error, response_excerpt"),
           ...common,
         },
       },
     },
     "/connections/{id}": {
-      parameters: [idParam],
-      get: { summary: "Get a connection", responses: { "200": json(ref("Connection")), "404": errorResponse("Not found"), ...common } },
+      parameters: [uuidParam("id")],
+      get: { summary: "Get a connection", responses: { "200": json("Connection"), "404": notFound, ...common } },
       patch: {
         summary: "Update name, url, auth or enabled (a new url or auth is tested first)",
-        requestBody: {
-          required: true,
-          content: {
-            "application/json": {
-              schema: { type: "object", properties: { name: { type: "string" }, url: { type: "string" }, auth: ref("Auth"), enabled: { type: "boolean" } } },
-            },
-          },
+        requestBody: body("ConnectionPatch"),
+        responses: {
+          "200": json("ConnectionWithSecret"),
+          "400": error("Invalid body, or destination not allowed"),
+          "404": notFound,
+          "422": error("DESTINATION_TEST_FAILED: nothing was saved"),
+          ...common,
         },
-        responses: { "200": json(ref("Connection")), "400": errorResponse("Invalid"), "404": errorResponse("Not found"), "422": errorResponse("Test failed"), ...common },
       },
-      delete: { summary: "Delete a connection", responses: { "204": { description: "Deleted" }, "404": errorResponse("Not found"), ...common } },
+      delete: { summary: "Delete a connection", responses: { "204": { description: "Deleted" }, "404": notFound, ...common } },
     },
     "/connections/{id}/test": {
-      parameters: [idParam],
-      post: { summary: "Send the test event", responses: { "200": json(ref("TestResult")), "404": errorResponse("Not found"), ...common } },
+      parameters: [uuidParam("id")],
+      post: { summary: "Send the test event", responses: { "200": json("TestResult"), "404": notFound, ...common } },
     },
     "/connections/{id}/enable": {
-      parameters: [idParam],
-      post: { summary: "Enable (after 7+ days disabled, resumes from the latest events)", responses: { "200": json(ref("Connection")), ...common } },
+      parameters: [uuidParam("id")],
+      post: { summary: "Enable (after 7+ days disabled, resumes from the latest events)", responses: { "200": json("Connection"), "404": notFound, ...common } },
     },
     "/connections/{id}/disable": {
-      parameters: [idParam],
-      post: { summary: "Disable (pauses streaming)", responses: { "200": json(ref("Connection")), ...common } },
+      parameters: [uuidParam("id")],
+      post: { summary: "Disable (pauses streaming)", responses: { "200": json("Connection"), "404": notFound, ...common } },
     },
     "/connections/{id}/hmac-secrets": {
-      parameters: [idParam],
+      parameters: [uuidParam("id")],
       post: {
         summary: "Add an HMAC secret (at most 2 active)",
-        responses: { "201": json({ type: "object", properties: { id: { type: "string" }, secret: { type: "string" } } }, "Created"), "409": errorResponse("Two secrets already"), ...common },
+        responses: { "201": json("HmacSecret", "Created"), "404": notFound, "409": error("Two secrets already, or not an HMAC connection"), ...common },
       },
     },
     "/connections/{id}/hmac-secrets/{secretId}": {
-      parameters: [idParam, { name: "secretId", in: "path", required: true, schema: { type: "string", format: "uuid" } }],
-      delete: { summary: "Retire an HMAC secret (not the last one)", responses: { "204": { description: "Retired" }, "409": errorResponse("Last secret"), ...common } },
+      parameters: [uuidParam("id"), uuidParam("secretId")],
+      delete: {
+        summary: "Retire an HMAC secret (not the last one)",
+        responses: { "204": { description: "Retired" }, "404": notFound, "409": error("Last secret"), ...common },
+      },
     },
   },
-} as const;
+};

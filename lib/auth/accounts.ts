@@ -1,6 +1,7 @@
 import type { Config } from "../config";
 import type { Db, Tx } from "../db/client";
-import { AppError, fieldErrors } from "../errors";
+import { AppError } from "../errors";
+import { parseOrThrow } from "../validation";
 import { registerApiToken } from "./api-tokens";
 import { hashPassword } from "./password";
 import { emailSchema, firstRunSchema, newPasswordSchema, suppliedApiTokenSchema, type FirstRunInput } from "./schemas";
@@ -29,11 +30,7 @@ async function insertFirstAdmin(
 
 /** The first-run page: creates the organization and its first admin, only while no user exists. */
 export async function createFirstAdmin(dbc: Db, raw: FirstRunInput) {
-  const parsed = firstRunSchema.safeParse(raw);
-  if (!parsed.success) {
-    throw new AppError("VALIDATION_FAILED", "Check the highlighted fields.", fieldErrors(parsed.error.issues));
-  }
-  const input = parsed.data;
+  const input = parseOrThrow(firstRunSchema, raw, "Check the highlighted fields.");
   const passwordHash = await hashPassword(input.password);
   return dbc.$transaction(async (tx) => {
     await lockSetup(tx);

@@ -1,4 +1,5 @@
 import crypto from "node:crypto";
+import { z } from "zod";
 import type { Db, Tx } from "../db/client";
 import { AppError } from "../errors";
 
@@ -53,11 +54,22 @@ export async function revokeApiToken(dbc: Db, organizationId: string, id: string
   if (count === 0) throw new AppError("NOT_FOUND", "That API token does not exist or was already revoked.");
 }
 
+/** `GET /api/v1/me`: the user and organization a token acts for. */
+export const meSchema = z.object({
+  user: z.object({ id: z.uuid(), email: z.string(), name: z.string(), role: z.enum(["ADMIN", "MEMBER"]) }),
+  organization_id: z.uuid(),
+});
+
 export type ApiPrincipal = {
   tokenId: string;
   organizationId: string;
-  user: { id: string; email: string; name: string; role: "ADMIN" | "MEMBER" };
+  user: z.infer<typeof meSchema>["user"];
 };
+
+export const toMe = (p: ApiPrincipal): z.infer<typeof meSchema> => ({
+  user: { id: p.user.id, email: p.user.email, name: p.user.name, role: p.user.role },
+  organization_id: p.organizationId,
+});
 
 /** Resolves `Authorization: Bearer <token>` to an admin, or throws 401/403. */
 export async function authenticateBearer(dbc: Db, authorization: string | null): Promise<ApiPrincipal> {

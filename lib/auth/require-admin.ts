@@ -1,6 +1,6 @@
 import { headers } from "next/headers";
 import { requestMeta } from "../api/request-meta";
-import type { Principal } from "../connections/service";
+import type { Principal } from "./principal";
 import { AppError } from "../errors";
 import { currentUser } from "./session";
 

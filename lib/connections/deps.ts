@@ -1,6 +1,7 @@
 import { getConfig } from "../config";
 import { secretBox } from "../crypto/secret-box";
 import { db } from "../db/client";
+import { pgPool } from "../db/pool";
 import { createHttpClient } from "../delivery/http-client";
 import { parseAllowList } from "../delivery/outbound-guard";
 import type { ServiceDeps } from "./service";
@@ -14,6 +15,7 @@ export function serviceDeps(): ServiceDeps {
     const allow = parseAllowList(config.outboundAllowCidrs);
     holder.__tributaryServiceDeps = {
       db: db(),
+      pool: pgPool(),
       config,
       box: secretBox(config),
       allow,

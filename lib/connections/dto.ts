@@ -1,3 +1,4 @@
+import { z } from "zod";
 import type { Prisma } from "../db/generated/client";
 
 export const connectionInclude = {
@@ -6,27 +7,40 @@ export const connectionInclude = {
 } satisfies Prisma.ConnectionInclude;
 
 export type ConnectionRow = Prisma.ConnectionGetPayload<{ include: typeof connectionInclude }>;
-type UserRef = { id: string; email: string; name: string };
+const userRefSchema = z.object({ id: z.uuid(), email: z.string(), name: z.string() });
+type UserRef = z.infer<typeof userRefSchema>;
 
 /** The API's `Connection`: never a secret value, only hints. */
-export type ConnectionDto = {
-  id: string;
-  name: string;
-  url: string;
-  enabled: boolean;
-  disabled_at: string | null;
-  disabled_reason: "MANUAL" | "AUTO" | null;
-  disabled_by: UserRef | null;
-  disabled_details: unknown;
-  auth: {
-    type: "NONE" | "API_KEY" | "HMAC";
-    keys: { key: string; add_to: "HEADER" | "QUERY"; value_hint: string }[];
-    hmac_secrets: { id: string; created_at: string; hint: string }[];
-  };
-  created_by: UserRef | null;
-  created_at: string;
-  updated_at: string;
-};
+export const connectionSchema = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  url: z.string(),
+  enabled: z.boolean(),
+  disabled_at: z.iso.datetime().nullable(),
+  disabled_reason: z.enum(["MANUAL", "AUTO"]).nullable(),
+  disabled_by: userRefSchema.nullable(),
+  disabled_details: z.unknown().meta({ description: "After an auto-disable: the numbers that crossed the policy's thresholds, and a summary" }),
+  auth: z.object({
+    type: z.enum(["NONE", "API_KEY", "HMAC"]),
+    keys: z.array(z.object({ key: z.string(), add_to: z.enum(["HEADER", "QUERY"]), value_hint: z.string().meta({ description: "The value's last characters" }) })),
+    hmac_secrets: z.array(z.object({ id: z.uuid(), created_at: z.iso.datetime(), hint: z.string() })),
+  }),
+  created_by: userRefSchema.nullable(),
+  created_at: z.iso.datetime(),
+  updated_at: z.iso.datetime(),
+});
+export type ConnectionDto = z.infer<typeof connectionSchema>;
+
+/** A created or edited connection: when it gets a new HMAC secret, the secret is in this one answer. */
+export const connectionWithSecretSchema = connectionSchema.extend({
+  hmac_secret: z.string().optional().meta({ description: "Only when the save generated an HMAC secret; shown once" }),
+});
+
+export const hmacSecretCreatedSchema = z.object({
+  id: z.uuid(),
+  secret: z.string().meta({ description: "Shown once" }),
+  created_at: z.iso.datetime(),
+});
 
 export function toConnectionDto(row: ConnectionRow, users: ReadonlyMap<string, UserRef>): ConnectionDto {
   return {

@@ -1,3 +1,5 @@
+import type { ConnectionFormValues } from "./schemas";
+
 // Presets prefill the connection form; the admin still sees and can edit every value sent.
 
 export type PresetId = "datadog" | "sumo" | "runreveal" | "custom";
@@ -27,13 +29,6 @@ export function sumoBasicAuth(accessId: string, accessKey: string): string {
   for (const b of bytes) binary += String.fromCharCode(b);
   return `Basic ${btoa(binary)}`;
 }
-
-export type FormKey = { key: string; value: string; add_to: "HEADER" | "QUERY" };
-export type ConnectionFormValues = {
-  name: string;
-  url: string;
-  auth: { type: "NONE" | "API_KEY" | "HMAC"; keys: FormKey[] };
-};
 
 export const PRESETS: { id: PresetId; label: string; description: string; values: ConnectionFormValues }[] = [
   {

@@ -34,13 +34,18 @@ export const connectionUrlSchema = z
     } catch {
       return false;
     }
-  }, "Enter a full http:// or https:// URL, such as https://logs.example.com/intake.");
+  }, "Enter a full http:// or https:// URL, such as https://logs.example.com/intake.")
+  .meta({ format: "uri", description: "An http:// or https:// URL" });
 
-const apiKeyItem = z
+export const apiKeySchema = z
   .object({
-    key: z.string({ error: "Enter a key." }).trim().min(1, "Enter a key.").max(256, "Use at most 256 characters."),
-    /** Omitted on edit: keep the stored value of the same key. */
-    value: z.string().max(8192, "Use at most 8,192 characters.").optional(),
+    key: z
+      .string({ error: "Enter a key." })
+      .trim()
+      .min(1, "Enter a key.")
+      .max(256, "Use at most 256 characters.")
+      .meta({ description: "Header name (RFC 9110 token) or query parameter name" }),
+    value: z.string().max(8192, "Use at most 8,192 characters.").optional().meta({ description: "On PATCH, omit to keep the stored value of the same key" }),
     add_to: z.enum(["HEADER", "QUERY"], { error: "Choose Header or Query Parameter." }),
   })
   .superRefine((item, ctx) => {
@@ -60,7 +65,7 @@ export const authSchema = z.discriminatedUnion(
     z.object({
       type: z.literal("API_KEY"),
       keys: z
-        .array(apiKeyItem, { error: "Add at least one key." })
+        .array(apiKeySchema, { error: "Add at least one key." })
         .min(1, "Add at least one key.")
         .max(MAX_API_KEYS, `Use at most ${MAX_API_KEYS} keys.`)
         .superRefine((keys, ctx) => {
@@ -77,7 +82,8 @@ export const authSchema = z.discriminatedUnion(
   { error: "Choose an authorization type: NONE, API_KEY or HMAC." },
 );
 
-export const createConnectionSchema = z.object({
+/** A connection's settings as an edit saves them: an API key may leave its value out to keep the stored one. */
+export const connectionSettingsSchema = z.object({
   name: connectionNameSchema,
   url: connectionUrlSchema,
   auth: authSchema,
@@ -93,7 +99,7 @@ export const updateConnectionSchema = z
   .strict();
 
 export type AuthInput = z.infer<typeof authSchema>;
-export type CreateConnectionInput = z.infer<typeof createConnectionSchema>;
+export type ConnectionSettings = z.infer<typeof connectionSettingsSchema>;
 export type UpdateConnectionInput = z.infer<typeof updateConnectionSchema>;
 
 /** New connections need every API key value; edits may leave a value out to keep it. */
@@ -105,8 +111,35 @@ export function missingKeyValues(auth: AuthInput | undefined): { path: string; m
 }
 
 /** A new connection: the same rules, plus every API key needs its value. */
-export const newConnectionSchema = createConnectionSchema.superRefine((v, ctx) => {
+export const newConnectionSchema = connectionSettingsSchema.superRefine((v, ctx) => {
   for (const m of missingKeyValues(v.auth)) {
     ctx.addIssue({ code: "custom", path: m.path.split(".").map((p) => (/^\d+$/.test(p) ? Number(p) : p)), message: m.message });
   }
+}).meta({ description: "A new connection; every API key needs its value" });
+
+// The connection form keeps a key list whatever the authorization type (switching back loses nothing
+// typed) and an empty string for a value left blank; the transform turns that into the API's shape,
+// and the API's own schema then validates it, so the form shows the server's rules at the same paths.
+const connectionFormFields = z.object({
+  name: z.string(),
+  url: z.string(),
+  auth: z.object({
+    type: z.enum(["NONE", "API_KEY", "HMAC"]),
+    keys: z.array(z.object({ key: z.string(), value: z.string(), add_to: z.enum(["HEADER", "QUERY"]) })),
+  }),
 });
+
+const toApiShape = ({ name, url, auth }: z.output<typeof connectionFormFields>) => ({
+  name,
+  url,
+  auth:
+    auth.type === "API_KEY"
+      ? { type: auth.type, keys: auth.keys.map(({ key, value, add_to }) => (value === "" ? { key, add_to } : { key, value, add_to })) }
+      : { type: auth.type },
+});
+
+/** Adding a connection: every API key needs its value. */
+export const newConnectionFormSchema = connectionFormFields.transform(toApiShape).pipe(newConnectionSchema);
+/** Editing one: a blank value keeps the stored value of the same key. */
+export const editConnectionFormSchema = connectionFormFields.transform(toApiShape).pipe(connectionSettingsSchema);
+export type ConnectionFormValues = z.input<typeof newConnectionFormSchema>;

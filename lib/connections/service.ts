@@ -1,60 +1,45 @@
+import type pg from "pg";
 import type { Config } from "../config";
 import type { SecretBox } from "../crypto/secret-box";
 import { secretHint } from "../crypto/secret-box";
 import { apiKeyContext, hmacSecretContext } from "../crypto/secret-context";
 import type { Db, Tx } from "../db/client";
+import { prismaSql } from "../db/sql";
 import { Prisma } from "../db/generated/client";
 import type { DeliveryTarget } from "../delivery/delivery-request";
 import type { DeliveryHttpClient } from "../delivery/http-client";
 import { type AllowList, checkDestination } from "../delivery/outbound-guard";
 import { resumeCursor } from "../delivery/resume-cursor";
 import { CONNECTIONS_CHANNEL } from "../events/channels";
-import { type Actor, wireEvent } from "../events/envelope";
+import { actorOf, type Principal } from "../auth/principal";
+import { wireEvent } from "../events/envelope";
 import { EVENT_TYPES } from "../events/event-types";
+import { latestSeq } from "../events/event-store";
 import { publishEvent } from "../events/publish";
-import { AppError, fieldErrors } from "../errors";
+import { AppError } from "../errors";
+import { isUuid, parseOrThrow, validationError } from "../validation";
 import { sendTestEvent, testEvent, type TestOutcome } from "./destination-test";
 import { type ConnectionDto, connectionInclude, type ConnectionRow, toConnectionDto } from "./dto";
 import { type AuthInput, newConnectionSchema, updateConnectionSchema } from "./schemas";
 import { generateHmacSecret } from "./secrets";
+import { loadTarget, openSecrets } from "./target";
 
 export const MAX_HMAC_SECRETS = 2;
 
-export type ServiceDeps = { db: Db; config: Config; http: DeliveryHttpClient; box: SecretBox; allow: AllowList; now?: () => Date };
-
-/** Who is acting, for authorization and for the audit event's actor fields. */
-export type Principal = {
-  organizationId: string;
-  user: { id: string; email: string; name: string };
-  ipAddress: string | null;
-  userAgent: string | null;
-};
-
-export const actorOf = (p: Principal): Actor => ({
-  email: p.user.email,
-  name: p.user.name,
-  userId: p.user.id,
-  ipAddress: p.ipAddress,
-  userAgent: p.userAgent,
-});
+/** `pool` reads destinations with their secrets (lib/connections/target.ts, shared with the worker). */
+export type ServiceDeps = { db: Db; pool: pg.Pool; config: Config; http: DeliveryHttpClient; box: SecretBox; allow: AllowList; now?: () => Date };
 
 const nowOf = (deps: ServiceDeps) => (deps.now ? deps.now() : new Date());
-
-function validationError(details: { path: string; message: string }[]): AppError {
-  const first = details[0];
-  return new AppError("VALIDATION_FAILED", first ? `${first.path ? `${first.path}: ` : ""}${first.message}` : "The request is invalid.", details);
-}
 
 async function userMap(db: Db | Tx, organizationId: string) {
   const users = await db.user.findMany({ where: { organizationId }, select: { id: true, email: true, name: true } });
   return new Map(users.map((u) => [u.id, u]));
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const connectionNotFound = () => new AppError("NOT_FOUND", "No event streaming connection with that id.");
 
 async function findRow(db: Db | Tx, organizationId: string, id: string): Promise<ConnectionRow> {
-  if (!UUID.test(id)) throw connectionNotFound();
+  if (!isUuid(id)) throw connectionNotFound();
   const row = await db.connection.findFirst({ where: { id, organizationId }, include: connectionInclude });
   if (!row) throw connectionNotFound();
   return row;
@@ -62,22 +47,15 @@ async function findRow(db: Db | Tx, organizationId: string, id: string): Promise
 
 /** Locks the organization's connection row until the transaction ends; checks the id first, as `::uuid` throws on a malformed one. */
 async function lockRow(tx: Tx, organizationId: string, id: string) {
-  if (!UUID.test(id)) throw connectionNotFound();
+  if (!isUuid(id)) throw connectionNotFound();
   await tx.$queryRaw`SELECT id FROM connections WHERE id = ${id}::uuid AND organization_id = ${organizationId}::uuid FOR UPDATE`;
 }
 
-/** The connection's target with its secrets opened, for building requests. */
-export function openTarget(box: SecretBox, row: ConnectionRow): DeliveryTarget {
-  if (row.authType === "API_KEY") {
-    return {
-      url: row.url,
-      auth: { type: "API_KEY", keys: row.apiKeys.map((k) => ({ key: k.key, value: box.open(k.valueEncrypted, apiKeyContext(row.id, k.position)), addTo: k.addTo })) },
-    };
-  }
-  if (row.authType === "HMAC") {
-    return { url: row.url, auth: { type: "HMAC", secrets: row.hmacSecrets.map((s) => box.open(s.secretEncrypted, hmacSecretContext(row.id, s.id))) } };
-  }
-  return { url: row.url, auth: { type: "NONE" } };
+/** The saved connection's destination with its secrets opened. */
+async function openTarget(deps: ServiceDeps, organizationId: string, id: string): Promise<DeliveryTarget> {
+  const loaded = await loadTarget(deps.pool, organizationId, id, openSecrets(deps.box));
+  if (!loaded) throw connectionNotFound();
+  return loaded.target;
 }
 
 function testFailed(outcome: TestOutcome): AppError {
@@ -97,10 +75,6 @@ async function testBeforeSave(deps: ServiceDeps, principal: Principal, target: D
   return { event, outcome };
 }
 
-async function latestSeq(tx: Tx, organizationId: string): Promise<bigint> {
-  const rows = await tx.$queryRaw<{ seq: bigint | null }[]>`SELECT max(seq) AS seq FROM events WHERE organization_id = ${organizationId}::uuid`;
-  return rows[0]?.seq ?? 0n;
-}
 
 function urlHost(url: string): string {
   try {
@@ -140,8 +114,17 @@ export async function getConnection(deps: ServiceDeps, organizationId: string, i
   return toConnectionDto(row, await userMap(deps.db, organizationId));
 }
 
+/** The organization's connections, id and name, oldest first (for pickers and filters). */
+export async function connectionNames(deps: Pick<ServiceDeps, "db">, organizationId: string): Promise<{ id: string; name: string }[]> {
+  return deps.db.connection.findMany({ where: { organizationId }, select: { id: true, name: true }, orderBy: { createdAt: "asc" } });
+}
+
+export async function countConnections(deps: { db: Db | Tx }, organizationId: string): Promise<number> {
+  return deps.db.connection.count({ where: { organizationId } });
+}
+
 async function assertUnderLimit(db: Db | Tx, config: Config, organizationId: string) {
-  const count = await db.connection.count({ where: { organizationId } });
+  const count = await countConnections({ db }, organizationId);
   if (count >= config.maxConnectionsPerOrg) {
     throw new AppError(
       "CONNECTION_LIMIT_REACHED",
@@ -154,9 +137,7 @@ async function assertUnderLimit(db: Db | Tx, config: Config, organizationId: str
 export type CreateResult = { connection: ConnectionDto; hmacSecret: string | null; test: TestOutcome };
 
 export async function createConnection(deps: ServiceDeps, principal: Principal, raw: unknown): Promise<CreateResult> {
-  const parsed = newConnectionSchema.safeParse(raw);
-  if (!parsed.success) throw validationError(fieldErrors(parsed.error.issues));
-  const input = parsed.data;
+  const input = parseOrThrow(newConnectionSchema, raw);
   // Checked again under a lock below; this early check spares the destination a pointless test.
   await assertUnderLimit(deps.db, deps.config, principal.organizationId);
 
@@ -178,7 +159,7 @@ export async function createConnection(deps: ServiceDeps, principal: Principal, 
     await assertUnderLimit(tx, deps.config, principal.organizationId);
     await publishEvent(tx, principal.organizationId, event);
     // A new connection streams what happens from now on, starting after its own test event.
-    const cursor = await latestSeq(tx, principal.organizationId);
+    const cursor = await latestSeq(prismaSql(tx), principal.organizationId);
     // Ids chosen here, because each secret is sealed bound to its connection (and HMAC secret) id.
     const connectionId = crypto.randomUUID();
     const hmacSecretId = crypto.randomUUID();
@@ -226,11 +207,9 @@ function sameAuth(row: ConnectionRow, current: DeliveryTarget, next: DeliveryTar
 export type UpdateResult = { connection: ConnectionDto; hmacSecret: string | null; test: TestOutcome | null };
 
 export async function updateConnection(deps: ServiceDeps, principal: Principal, id: string, raw: unknown): Promise<UpdateResult> {
-  const parsed = updateConnectionSchema.safeParse(raw);
-  if (!parsed.success) throw validationError(fieldErrors(parsed.error.issues));
-  const input = parsed.data;
+  const input = parseOrThrow(updateConnectionSchema, raw);
   const row = await findRow(deps.db, principal.organizationId, id);
-  const current = openTarget(deps.box, row);
+  const current = await openTarget(deps, principal.organizationId, row.id);
 
   let hmacSecret: string | null = null;
   let nextAuth: DeliveryTarget["auth"] = current.auth;
@@ -307,7 +286,7 @@ export async function setEnabled(deps: ServiceDeps, principal: Principal, id: st
     if (row.enabled === enabled) return;
     const now = nowOf(deps);
     if (enabled) {
-      const resume = resumeCursor(row, await latestSeq(tx, principal.organizationId), now);
+      const resume = resumeCursor(row, await latestSeq(prismaSql(tx), principal.organizationId), now);
       await tx.connection.update({
         where: { id },
         data: { enabled: true, cursor: resume.cursor, disabledAt: null, disabledReason: null, disabledById: null, disabledDetails: Prisma.DbNull },
@@ -334,7 +313,7 @@ export async function deleteConnection(deps: ServiceDeps, principal: Principal, 
 /** "Send test event" on a saved connection: the result is returned, and the test is audited. */
 export async function testConnection(deps: ServiceDeps, principal: Principal, id: string): Promise<TestOutcome> {
   const row = await findRow(deps.db, principal.organizationId, id);
-  const target = openTarget(deps.box, row);
+  const target = await openTarget(deps, principal.organizationId, row.id);
   const event = testEvent(actorOf(principal));
   let outcome: TestOutcome;
   try {

@@ -2,6 +2,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import pg from "pg";
+import { withTransaction } from "./pool";
 
 export type Migration = { name: string; sql: string; checksum: string };
 
@@ -63,19 +64,15 @@ export async function migrate(databaseUrl: string, migrations = readMigrations()
         }
         continue;
       }
-      await client.query("BEGIN");
       try {
-        const id = crypto.randomUUID();
-        await client.query(
-          `INSERT INTO "_prisma_migrations" (id, checksum, migration_name, started_at) VALUES ($1, $2, $3, now())`,
-          [id, m.checksum, m.name],
-        );
-        await client.query(m.sql);
-        await client.query(`UPDATE "_prisma_migrations" SET finished_at = now(), applied_steps_count = 1 WHERE id = $1`, [id]);
-        await client.query("COMMIT");
+        await withTransaction(client, async (tx) => {
+          const id = crypto.randomUUID();
+          await tx.query(`INSERT INTO "_prisma_migrations" (id, checksum, migration_name, started_at) VALUES ($1, $2, $3, now())`, [id, m.checksum, m.name]);
+          await tx.query(m.sql);
+          await tx.query(`UPDATE "_prisma_migrations" SET finished_at = now(), applied_steps_count = 1 WHERE id = $1`, [id]);
+        });
         applied.push(m.name);
       } catch (err) {
-        await client.query("ROLLBACK");
         throw new Error(`Migration ${m.name} failed: ${(err as Error).message}`);
       }
     }

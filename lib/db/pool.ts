@@ -27,9 +27,13 @@ export function createWorkerPool(url: string, max = 10): pg.Pool {
   return createPool(url, max, "-c enable_bitmapscan=off");
 }
 
-/** Runs `fn` in one transaction on a client of `pool`: committed when it returns, rolled back when it throws. */
-export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
+/**
+ * Runs `fn` in one transaction: committed when it returns, rolled back when it throws. The only
+ * hand-written BEGIN/COMMIT: on a client of `db` when it is a pool (released afterwards), or on
+ * `db` itself when it is a client the caller holds (e.g. under a session lock).
+ */
+export async function withTransaction<T>(db: pg.Pool | pg.ClientBase, fn: (client: pg.ClientBase) => Promise<T>): Promise<T> {
+  const client = db instanceof pg.Pool ? await db.connect() : db;
   try {
     await client.query("BEGIN");
     const result = await fn(client);
@@ -39,6 +43,6 @@ export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClie
     await client.query("ROLLBACK").catch(() => undefined);
     throw err;
   } finally {
-    client.release();
+    if (client !== db) (client as pg.PoolClient).release();
   }
 }

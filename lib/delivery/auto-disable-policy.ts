@@ -36,13 +36,6 @@ export type HealthVerdict =
 const minutes = (ms: number) => Math.round(ms / 60_000);
 const plural = (n: number) => (n === 1 ? "1 minute" : `${n} minutes`);
 
-/** Counts of the samples inside the window ending at `now`. */
-export function countWindow(samples: readonly AttemptSample[], now: number, windowMs: number): WindowCounts {
-  const recent = samples.filter((s) => now - s.at <= windowMs);
-  const failed = recent.filter((s) => !s.ok);
-  return { attempts: recent.length, failures: failed.length, timeouts: failed.filter((s) => s.timeout).length };
-}
-
 export function evaluateHealth(state: HealthState, now: number, t: HealthThresholds): HealthVerdict {
   const { attempts, failures, timeouts } = state.window;
   const failureRate = attempts ? failures / attempts : 0;

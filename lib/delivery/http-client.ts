@@ -24,7 +24,7 @@ export type HttpClientOptions = {
 
 export type DeliveryHttpClient = {
   /** `excerptOnSuccess: false` skips reading 2xx bodies (streaming needs only the status). */
-  post: (url: URL, headers: Record<string, string>, body: string, options?: { excerptOnSuccess?: boolean }) => Promise<SendResult>;
+  post: (url: URL, headers: Record<string, string>, body: string | Uint8Array, options?: { excerptOnSuccess?: boolean }) => Promise<SendResult>;
   close: () => Promise<void>;
 };
 

@@ -1,4 +1,5 @@
 import pg from "pg";
+import { enabledConnections } from "../connections/stream-state";
 import { CONNECTIONS_CHANNEL, EVENTS_CHANNEL } from "../events/channels";
 import { ConnectionStreamer, type StreamerDeps } from "./streamer";
 
@@ -131,10 +132,7 @@ export class StreamManager {
     if (!this.listenClient) await this.connectListen().catch((err) => this.deps.logger.warn({ err }, "could not LISTEN; polling"));
     const lock = this.lockClient;
     if (!lock) return;
-    const { rows } = await this.deps.pool.query<{ id: string; organization_id: string; updated_at: Date }>(
-      "SELECT id, organization_id, updated_at FROM connections WHERE enabled ORDER BY created_at",
-    );
-    const wanted = new Map(rows.map((r) => [r.id, r]));
+    const wanted = new Map((await enabledConnections(this.deps.pool)).map((r) => [r.id, r]));
     for (const [id, r] of this.running) {
       const row = wanted.get(id);
       if (!row) {

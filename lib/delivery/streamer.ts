@@ -1,18 +1,18 @@
 import type pg from "pg";
 import type { Logger } from "pino";
 import type { Config } from "../config";
-import { redactSecrets } from "../crypto/redact-secrets";
+import { advanceCursor } from "../connections/stream-state";
+import { loadTarget, openSecrets } from "../connections/target";
 import type { SecretBox } from "../crypto/secret-box";
-import { apiKeyContext, hmacSecretContext } from "../crypto/secret-context";
+import { readEventsAfter, type StoredEvent } from "../events/event-store";
+import { type FailedAttempt, recordFailures, settleRetrying, takeOverRetrying } from "../failures/failure-store";
+import { attempt } from "./attempt";
 import { evaluateHealth, HealthTracker, type HealthVerdict } from "./auto-disable-policy";
 import { CursorWindow } from "./cursor-window";
-import { attemptHeaders, type DeliveryTarget, type PreparedTarget, prepareTarget } from "./delivery-request";
-import { describeResult } from "./describe-result";
-import { readEventsAfter, type StoredEvent } from "./event-reader";
-import { recordFailedAttempt, settleRetryingAttempts, takeOverRetryingAttempts } from "./failure-log";
+import { jsonBody, type PreparedTarget, prepareTarget } from "./delivery-request";
 import type { DeliveryHttpClient } from "./http-client";
 import type { MetricsCollector } from "./metrics";
-import { classifyResult, nextRetryDelay, parseRetryAfter } from "./retry-policy";
+import { nextRetryDelay } from "./retry-policy";
 import { Wakeup } from "./wakeup";
 
 export type StreamerDeps = {
@@ -28,44 +28,12 @@ export type StreamerDeps = {
   onUnhealthy?: (connectionId: string, verdict: Extract<HealthVerdict, { disable: true }>) => Promise<void>;
 };
 
-type Attempt = { stored: StoredEvent; attempt: number; firstFailedAt: number | null; dueAt: number };
+/** An event to send, with the number of this attempt and, once it failed, when it first did. */
+type Delivery = { stored: StoredEvent; attempt: number; firstFailedAt: number | null; dueAt: number };
 
 // How long settled progress may sit in memory before the cursor is written (a crash redelivers at most this much).
 const PERSIST_EVERY_MS = 25;
 const IDLE_POLL_MS = 1_000;
-export const EXCERPT_CHARS = 1_000;
-
-/** Loads a connection's destination with its secrets opened. */
-export async function loadTarget(pool: pg.Pool, box: SecretBox, connectionId: string): Promise<{ target: DeliveryTarget; cursor: bigint } | null> {
-  const { rows } = await pool.query<{ url: string; auth_type: string; cursor: string }>(
-    "SELECT url, auth_type::text, cursor::text FROM connections WHERE id = $1",
-    [connectionId],
-  );
-  const row = rows[0];
-  if (!row) return null;
-  let target: DeliveryTarget = { url: row.url, auth: { type: "NONE" } };
-  if (row.auth_type === "API_KEY") {
-    const keys = await pool.query<{ key: string; value_encrypted: string; add_to: "HEADER" | "QUERY"; position: number }>(
-      "SELECT key, value_encrypted, add_to::text, position FROM connection_api_keys WHERE connection_id = $1 ORDER BY position",
-      [connectionId],
-    );
-    const open = (k: (typeof keys.rows)[number]) => box.open(k.value_encrypted, apiKeyContext(connectionId, k.position));
-    target = { url: row.url, auth: { type: "API_KEY", keys: keys.rows.map((k) => ({ key: k.key, value: open(k), addTo: k.add_to })) } };
-  } else if (row.auth_type === "HMAC") {
-    const secrets = await pool.query<{ id: string; secret_encrypted: string }>(
-      "SELECT id, secret_encrypted FROM hmac_secrets WHERE connection_id = $1 ORDER BY created_at, id",
-      [connectionId],
-    );
-    target = { url: row.url, auth: { type: "HMAC", secrets: secrets.rows.map((s) => box.open(s.secret_encrypted, hmacSecretContext(connectionId, s.id))) } };
-  }
-  return { target, cursor: BigInt(row.cursor) };
-}
-
-export function secretsOf(target: DeliveryTarget): string[] {
-  if (target.auth.type === "API_KEY") return target.auth.keys.map((k) => k.value);
-  if (target.auth.type === "HMAC") return [...target.auth.secrets];
-  return [];
-}
 
 /**
  * Streams one connection: reads the events after its cursor, delivers each as one signed POST with
@@ -75,12 +43,11 @@ export function secretsOf(target: DeliveryTarget): string[] {
  */
 export class ConnectionStreamer {
   private prepared: PreparedTarget | null = null;
-  private secrets: string[] = [];
   private window = new CursorWindow(0n);
   private fetchedUpTo = 0n;
   private persistedCursor = 0n;
   private queue: StoredEvent[] = [];
-  private retries: Attempt[] = [];
+  private retries: Delivery[] = [];
   private inFlight = 0;
   private stopped = false;
   private reloadRequested = false;
@@ -111,10 +78,10 @@ export class ConnectionStreamer {
 
   /** Loads the connection and starts streaming; false if it no longer exists. */
   async start(): Promise<boolean> {
-    const loaded = await loadTarget(this.deps.pool, this.deps.box, this.connectionId);
+    const loaded = await loadTarget(this.deps.pool, this.organizationId, this.connectionId, openSecrets(this.deps.box));
     if (!loaded) return false;
-    this.setTarget(loaded.target);
-    this.earlierAttempts = await takeOverRetryingAttempts(this.deps.pool, this.connectionId, loaded.cursor);
+    this.prepared = prepareTarget(loaded.target);
+    this.earlierAttempts = await takeOverRetrying(this.deps.pool, this.connectionId, loaded.cursor);
     this.window = new CursorWindow(loaded.cursor);
     this.fetchedUpTo = loaded.cursor;
     this.persistedCursor = loaded.cursor;
@@ -146,11 +113,6 @@ export class ConnectionStreamer {
     return this.window.position;
   }
 
-  private setTarget(target: DeliveryTarget) {
-    this.prepared = prepareTarget(target);
-    this.secrets = secretsOf(target);
-  }
-
   private async loop(): Promise<void> {
     while (!this.stopped) {
       try {
@@ -174,8 +136,8 @@ export class ConnectionStreamer {
     if (this.unhealthy) return IDLE_POLL_MS;
     if (this.reloadRequested) {
       this.reloadRequested = false;
-      const loaded = await loadTarget(pool, this.deps.box, this.connectionId);
-      if (loaded) this.setTarget(loaded.target);
+      const loaded = await loadTarget(pool, this.organizationId, this.connectionId, openSecrets(this.deps.box));
+      if (loaded) this.prepared = prepareTarget(loaded.target);
     }
     if (this.retries.length > 0) {
       // Failing: one probe at a time, earliest due first; new events wait.
@@ -232,7 +194,7 @@ export class ConnectionStreamer {
     if (events.length === limit || this.notifications !== seen) this.maybeMore = true;
   }
 
-  private dispatch(item: Attempt): void {
+  private dispatch(item: Delivery): void {
     this.inFlight++;
     this.deliver(item)
       .catch((err) => {
@@ -246,26 +208,24 @@ export class ConnectionStreamer {
       });
   }
 
-  private async deliver(item: Attempt): Promise<void> {
+  private async deliver(item: Delivery): Promise<void> {
     const { http, pool, metrics, delivery } = this.deps;
     const { stored } = item;
     const attemptedAt = this.now();
-    const prepared = this.prepared!;
-    const result = await http.post(prepared.url, attemptHeaders(prepared, stored.body, new Date(attemptedAt)), stored.body, { excerptOnSuccess: false });
-    const verdict = classifyResult(result);
-    this.health.record({ at: attemptedAt, ok: verdict === "delivered", timeout: result.error?.kind === "timeout" });
-    if (verdict !== "delivered") this.checkHealth(attemptedAt);
+    const verdict = await attempt(http, this.prepared!, jsonBody(stored.body), { at: new Date(attemptedAt) });
+    this.health.record({ at: attemptedAt, ok: verdict.outcome === "ok", timeout: verdict.errorKind === "timeout" });
+    if (verdict.outcome !== "ok") this.checkHealth(attemptedAt);
 
-    if (verdict === "delivered") {
+    if (verdict.outcome === "ok") {
       metrics.delivered(this.connectionId, Math.max(0, Date.now() - stored.createdAt));
-      if (item.attempt > 1) await settleRetryingAttempts(pool, this.connectionId, stored.seq, "DELIVERED_LATER");
+      if (item.attempt > 1) await settleRetrying(pool, this.connectionId, stored.seq, "DELIVERED_LATER");
       // The destination is back: let the waiting retries go now.
       for (const r of this.retries) r.dueAt = 0;
       this.settle(stored.seq);
       return;
     }
 
-    const failure = {
+    const failure: Omit<FailedAttempt, "outcome"> = {
       organizationId: this.organizationId,
       connectionId: this.connectionId,
       eventSeq: stored.seq,
@@ -273,14 +233,14 @@ export class ConnectionStreamer {
       eventType: stored.event.event_type,
       attempt: item.attempt,
       attemptedAt: new Date(attemptedAt),
-      statusCode: result.status,
-      error: redactSecrets(describeResult(result), this.secrets),
-      responseExcerpt: redactSecrets(result.responseExcerpt, this.secrets)?.slice(0, EXCERPT_CHARS) ?? null,
-      latencyMs: result.latencyMs,
+      statusCode: verdict.status,
+      error: verdict.error,
+      responseExcerpt: verdict.excerpt,
+      latencyMs: verdict.latencyMs,
     };
 
-    if (verdict === "reject") {
-      await recordFailedAttempt(pool, { ...failure, outcome: "REJECTED" });
+    if (verdict.outcome === "reject") {
+      await recordFailures(pool, [{ ...failure, outcome: "REJECTED" }]);
       metrics.failedAttempt(this.connectionId, false);
       metrics.rejected(this.connectionId);
       this.settle(stored.seq);
@@ -289,19 +249,16 @@ export class ConnectionStreamer {
 
     const firstFailedAt = item.firstFailedAt ?? attemptedAt;
     const giveUp = attemptedAt - firstFailedAt >= delivery.retryHorizonMs;
-    await recordFailedAttempt(pool, { ...failure, outcome: giveUp ? "GIVEN_UP" : "RETRYING" });
+    await recordFailures(pool, [{ ...failure, outcome: giveUp ? "GIVEN_UP" : "RETRYING" }]);
     metrics.failedAttempt(this.connectionId, !giveUp);
     if (giveUp) {
-      await settleRetryingAttempts(pool, this.connectionId, stored.seq, "GIVEN_UP");
+      await settleRetrying(pool, this.connectionId, stored.seq, "GIVEN_UP");
       metrics.givenUp(this.connectionId);
       this.deps.logger.warn({ connectionId: this.connectionId, eventId: stored.event.id }, "delivery given up after the retry horizon");
       this.settle(stored.seq);
       return;
     }
-    const delay = nextRetryDelay(item.attempt, parseRetryAfter(result.retryAfter, new Date(attemptedAt)), {
-      baseMs: delivery.retryBaseDelayMs,
-      maxMs: delivery.retryMaxDelayMs,
-    });
+    const delay = nextRetryDelay(item.attempt, verdict.retryAfterMs, { baseMs: delivery.retryBaseDelayMs, maxMs: delivery.retryMaxDelayMs });
     this.retries.push({ stored, attempt: item.attempt + 1, firstFailedAt, dueAt: attemptedAt + delay });
   }
 
@@ -331,7 +288,7 @@ export class ConnectionStreamer {
   private async persistCursor(): Promise<void> {
     const cursor = this.window.position;
     if (cursor <= this.persistedCursor) return;
-    await this.deps.pool.query("UPDATE connections SET cursor = $2 WHERE id = $1 AND cursor < $2", [this.connectionId, cursor.toString()]);
+    await advanceCursor(this.deps.pool, this.connectionId, cursor);
     this.persistedCursor = cursor;
   }
 }

@@ -4,20 +4,29 @@ import { z } from "zod";
 export const SEVERITIES = ["INFO", "WARNING", "ALERT"] as const;
 export type Severity = (typeof SEVERITIES)[number];
 
+export const eventTypeSchema = z
+  .string()
+  .min(1, "event_type is required")
+  .max(128, "event_type is at most 128 characters")
+  .regex(/^[A-Z0-9_]+$/, "event_type must be UPPER_SNAKE_CASE ([A-Z0-9_]+)");
+
+const actorField = (description: string) => z.string().nullable().meta({ description });
+
 /** One event as a receiver sees it; keys in this order are the wire contract. */
-export type WireEvent = {
-  id: string;
-  transaction_id: string;
-  event_type: string;
-  severity: Severity;
-  timestamp: string;
-  actor_email: string | null;
-  actor_ip_address: string | null;
-  actor_name: string | null;
-  actor_user_id: string | null;
-  actor_user_agent: string | null;
-  data: Record<string, unknown>;
-};
+export const wireEventSchema = z.object({
+  id: z.uuid().meta({ description: "The unique identifier for this event" }),
+  transaction_id: z.uuid().meta({ description: "An identifier to group related events" }),
+  event_type: eventTypeSchema.meta({ description: "The event that took place" }),
+  severity: z.enum(SEVERITIES),
+  timestamp: z.iso.datetime().meta({ description: "The time the event happened (RFC 3339, UTC)" }),
+  actor_email: actorField("Email of the user that triggered the event"),
+  actor_ip_address: actorField("IP address of the user that triggered the event"),
+  actor_name: actorField("The name of the user that triggered the event"),
+  actor_user_id: actorField("The identifier of the user that triggered the event"),
+  actor_user_agent: actorField("The agent used by the user that triggered the event"),
+  data: z.record(z.string(), z.unknown()).meta({ description: "Fields that are bespoke to the event_type" }),
+});
+export type WireEvent = z.infer<typeof wireEventSchema>;
 
 export type Actor = {
   email: string | null;
@@ -53,8 +62,3 @@ export function wireEvent(input: {
   };
 }
 
-export const eventTypeSchema = z
-  .string()
-  .min(1, "event_type is required")
-  .max(128, "event_type is at most 128 characters")
-  .regex(/^[A-Z0-9_]+$/, "event_type must be UPPER_SNAKE_CASE ([A-Z0-9_]+)");

@@ -40,6 +40,10 @@ export const ingestEventSchema = z
   })
   .strict();
 
+/** The body of `POST /api/v1/events`: one event or a batch (parsed item by item below, so each error names its item). */
+export const ingestBodySchema = z.union([ingestEventSchema, z.array(ingestEventSchema).min(1).max(MAX_BATCH)]);
+export const ingestAcceptedSchema = z.object({ accepted: z.int(), ids: z.array(z.uuid()) });
+
 export type ItemError = { index: number; path: string; message: string };
 
 /**

@@ -1,40 +1,10 @@
 import type pg from "pg";
+import { type ConnectionFailures, failuresByConnection, organizationsWithFailures } from "../failures/failure-store";
 import type { Mail, Mailer } from "./mailer";
-
-export type ConnectionFailures = {
-  connectionId: string;
-  connectionName: string;
-  failedDeliveries: number;
-  failedAttempts: number;
-  topErrors: { label: string; count: number }[];
-};
+import { adminEmails } from "./recipients";
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 const plural = (n: number, one: string, many: string) => `${n.toLocaleString("en-US")} ${n === 1 ? one : many}`;
-
-/** Per connection of the organization: failed deliveries (distinct events) and top errors in the window. */
-export async function collectFailures(pool: pg.Pool, organizationId: string, since: Date, until: Date): Promise<ConnectionFailures[]> {
-  const { rows } = await pool.query<{ id: string; name: string; deliveries: string; attempts: string; top: { label: string; count: number }[] }>(
-    `SELECT c.id, c.name,
-            count(DISTINCT f.event_seq)::text AS deliveries, count(*)::text AS attempts,
-            (SELECT coalesce(json_agg(t ORDER BY t.count DESC, t.label), '[]'::json) FROM (
-               SELECT coalesce('HTTP ' || f2.status_code, f2.error, 'unknown error') AS label, count(*)::int AS count
-               FROM delivery_failures f2
-               WHERE f2.connection_id = c.id AND f2.attempted_at >= $2 AND f2.attempted_at < $3
-               GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 3) t) AS top
-     FROM delivery_failures f JOIN connections c ON c.id = f.connection_id
-     WHERE f.organization_id = $1 AND f.attempted_at >= $2 AND f.attempted_at < $3
-     GROUP BY c.id, c.name ORDER BY count(DISTINCT f.event_seq) DESC, c.name`,
-    [organizationId, since, until],
-  );
-  return rows.map((r) => ({
-    connectionId: r.id,
-    connectionName: r.name,
-    failedDeliveries: Number(r.deliveries),
-    failedAttempts: Number(r.attempts),
-    topErrors: r.top,
-  }));
-}
 
 export function digestEmail(to: string[], failures: ConnectionFailures[], appUrl: string): Mail {
   const total = failures.reduce((n, f) => n + f.failedDeliveries, 0);
@@ -75,21 +45,15 @@ ${failures
 export async function sendDailyDigests(pool: pg.Pool, mailer: Mailer, appUrl: string, now = new Date()): Promise<number> {
   const since = new Date(now.getTime() - 24 * 3600_000);
   const day = now.toISOString().slice(0, 10);
-  const orgs = await pool.query<{ organization_id: string }>(
-    "SELECT DISTINCT organization_id FROM delivery_failures WHERE attempted_at >= $1 AND attempted_at < $2",
-    [since, now],
-  );
   let sent = 0;
-  for (const { organization_id: organizationId } of orgs.rows) {
+  for (const organizationId of await organizationsWithFailures(pool, since, now)) {
     const claim = await pool.query("INSERT INTO digest_runs (organization_id, day) VALUES ($1, $2) ON CONFLICT DO NOTHING", [organizationId, day]);
     if (claim.rowCount === 0) continue;
     try {
-      const failures = await collectFailures(pool, organizationId, since, now);
-      const admins = await pool.query<{ email: string }>("SELECT email FROM users WHERE organization_id = $1 AND role = 'ADMIN' ORDER BY email", [
-        organizationId,
-      ]);
-      if (failures.length === 0 || admins.rows.length === 0) continue;
-      await mailer.send(digestEmail(admins.rows.map((a) => a.email), failures, appUrl));
+      const failures = await failuresByConnection(pool, organizationId, since, now);
+      const admins = await adminEmails(pool, organizationId);
+      if (failures.length === 0 || admins.length === 0) continue;
+      await mailer.send(digestEmail(admins, failures, appUrl));
       sent++;
     } catch (err) {
       await pool.query("DELETE FROM digest_runs WHERE organization_id = $1 AND day = $2", [organizationId, day]);

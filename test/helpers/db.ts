@@ -2,6 +2,7 @@ import crypto from "node:crypto";
 import pg from "pg";
 import { inject } from "vitest";
 import { createDb, type Db } from "../../lib/db/client";
+import { createPool } from "../../lib/db/pool";
 import { withDatabase } from "../../lib/db/url";
 
 export type TestDatabase = {
@@ -11,6 +12,7 @@ export type TestDatabase = {
   ownerUrl: string;
   name: string;
   db: Db;
+  pool: pg.Pool;
   drop: () => Promise<void>;
 };
 
@@ -28,13 +30,16 @@ export async function createTestDatabase(options: { migrated?: boolean } = {}): 
   const ownerUrl = withDatabase(adminUrl, name);
   const url = options.migrated === false ? ownerUrl : withDatabase(inject("pgAppUrl"), name);
   const db = createDb(url, 5);
+  const pool = createPool(url, 5);
   return {
     url,
     ownerUrl,
     name,
     db,
+    pool,
     drop: async () => {
       await db.$disconnect();
+      await pool.end();
       const c = new pg.Client({ connectionString: adminUrl });
       await c.connect();
       try {

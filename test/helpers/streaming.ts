@@ -1,7 +1,8 @@
 import crypto from "node:crypto";
 import pino from "pino";
 import { createFirstAdmin } from "../../lib/auth/accounts";
-import { createConnection, type Principal, type ServiceDeps } from "../../lib/connections/service";
+import type { Principal } from "../../lib/auth/principal";
+import { createConnection, type ServiceDeps } from "../../lib/connections/service";
 import { createSecretBox } from "../../lib/crypto/secret-box";
 import { createWorkerPool } from "../../lib/db/pool";
 import { createHttpClient, type DeliveryHttpClient } from "../../lib/delivery/http-client";
@@ -39,7 +40,7 @@ export async function streamingFixture(t: TestDatabase, env: Record<string, stri
     ipAddress: "203.0.113.7",
     userAgent: "vitest",
   };
-  const deps: ServiceDeps = { db: t.db, config, http, box, allow };
+  const deps: ServiceDeps = { db: t.db, pool, config, http, box, allow };
   const metrics = new MetricsCollector();
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
   const managers: StreamManager[] = [];

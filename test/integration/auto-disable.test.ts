@@ -1,7 +1,8 @@
 import PgBoss from "pg-boss";
 import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { AUTO_DISABLED_EMAIL_QUEUE, autoDisable, loadAutoDisabledNotice } from "../../lib/delivery/auto-disable";
+import { autoDisable, loadAutoDisabledNotice } from "../../lib/delivery/auto-disable";
+import { autoDisabledEmailJob } from "../../lib/jobs/definitions/auto-disabled-email";
 import { autoDisabledEmail } from "../../lib/notifications/auto-disabled-email";
 import { createMailer } from "../../lib/notifications/mailer";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";
@@ -25,7 +26,7 @@ beforeEach(async () => {
   boss = new PgBoss({ connectionString: t.url });
   boss.on("error", () => undefined);
   await boss.start();
-  await boss.createQueue(AUTO_DISABLED_EMAIL_QUEUE);
+  await boss.createQueue(autoDisabledEmailJob.name);
 });
 afterEach(async () => {
   await f.close();
@@ -34,7 +35,7 @@ afterEach(async () => {
   await t.drop();
 });
 
-const jobs = async () => (await t.db.$queryRaw<{ n: bigint }[]>`SELECT count(*) AS n FROM pgboss.job WHERE name = ${AUTO_DISABLED_EMAIL_QUEUE}`)[0]!.n;
+const jobs = async () => (await t.db.$queryRaw<{ n: bigint }[]>`SELECT count(*) AS n FROM pgboss.job WHERE name = ${autoDisabledEmailJob.name}`)[0]!.n;
 
 describe("auto-disable", () => {
   it("disables a connection whose deliveries keep failing, once, with the numbers and an audit event", async () => {
@@ -88,7 +89,7 @@ describe("auto-disable", () => {
       numbers: { attempts: 120, failures: 115, timeouts: 35, failureRate: 0.958, windowMinutes: 15, failingForMinutes: 20 },
     };
     await autoDisable(f.pool, boss, id, verdict);
-    const [job] = await boss.fetch<{ connectionId: string; disabledAt: string }>(AUTO_DISABLED_EMAIL_QUEUE);
+    const [job] = await boss.fetch<{ connectionId: string; disabledAt: string }>(autoDisabledEmailJob.name);
     const loaded = await loadAutoDisabledNotice(f.pool, job!.data);
 
     const smtp = await startSmtpSink();

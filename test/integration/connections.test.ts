@@ -1,13 +1,13 @@
 import crypto from "node:crypto";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createFirstAdmin } from "../../lib/auth/accounts";
+import type { Principal } from "../../lib/auth/principal";
 import {
   addHmacSecret,
   createConnection,
   deleteConnection,
   getConnection,
   listConnections,
-  type Principal,
   retireHmacSecret,
   type ServiceDeps,
   setEnabled,
@@ -16,6 +16,7 @@ import {
 } from "../../lib/connections/service";
 import { createSecretBox } from "../../lib/crypto/secret-box";
 import { apiKeyContext, hmacSecretContext } from "../../lib/crypto/secret-context";
+import { EXCERPT_CHARS } from "../../lib/delivery/attempt";
 import { USER_AGENT } from "../../lib/delivery/delivery-request";
 import { sign } from "../../lib/delivery/hmac-signature";
 import { createHttpClient, type DeliveryHttpClient } from "../../lib/delivery/http-client";
@@ -84,7 +85,7 @@ beforeEach(async () => {
   await t.db.connection.deleteMany();
   await t.db.organization.deleteMany({ where: { id: { not: principal.organizationId } } });
   receiver = await startReceiver();
-  deps = { db: t.db, config: testConfig({ OUTBOUND_ALLOW_CIDRS: "127.0.0.0/8" }), http, box, allow: loopback };
+  deps = { db: t.db, pool: t.pool, config: testConfig({ OUTBOUND_ALLOW_CIDRS: "127.0.0.0/8" }), http, box, allow: loopback };
 });
 
 afterEach(async () => {
@@ -882,12 +883,12 @@ describe("testing a saved connection", () => {
 
   it("never reveals part of a secret cut off by the excerpt's length limit", async () => {
     const { connection, hmacSecret } = await createConnection(deps, principal, hmac());
-    // The secret straddles the 500-character excerpt limit.
-    receiver.respondWith({ status: 400, body: `${"x".repeat(480)}${hmacSecret}` });
+    // The secret straddles the excerpt limit (one limit for every path: EXCERPT_CHARS).
+    receiver.respondWith({ status: 400, body: `${"x".repeat(EXCERPT_CHARS - 20)}${hmacSecret}` });
     const outcome = await testConnection(deps, principal, connection.id);
     expect(outcome.response_excerpt).not.toContain(hmacSecret!.slice(0, 12));
-    expect(outcome.response_excerpt!.length).toBeLessThanOrEqual(500);
-    expect(outcome.response_excerpt!.startsWith("x".repeat(480))).toBe(true);
+    expect(outcome.response_excerpt!.length).toBeLessThanOrEqual(EXCERPT_CHARS);
+    expect(outcome.response_excerpt!.startsWith("x".repeat(EXCERPT_CHARS - 20))).toBe(true);
   });
 
   it("never reveals the start of a long key cut off by the response read limit", async () => {

@@ -1,7 +1,7 @@
 import type pg from "pg";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createPool } from "../../lib/db/pool";
-import { readEventsAfter } from "../../lib/delivery/event-reader";
+import { readEventsAfter } from "../../lib/events/event-store";
 import { AppError } from "../../lib/errors";
 import { wireEvent, type WireEvent } from "../../lib/events/envelope";
 import { parseIngestBody } from "../../lib/events/ingest";

@@ -4,11 +4,12 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { setEnabled } from "../../lib/connections/service";
 import { MetricsCollector } from "../../lib/delivery/metrics";
 import { renderMetrics } from "../../lib/delivery/prometheus";
-import { requeueStalledRedeliveries, runRedelivery, workRedeliveries, type RedeliveryRunnerDeps } from "../../lib/delivery/redelivery-runner";
+import { requeueStalledRedeliveries, runRedelivery, type RedeliveryRunnerDeps } from "../../lib/delivery/redelivery-runner";
 import type { WireEvent } from "../../lib/events/envelope";
 import { AppError } from "../../lib/errors";
-import { cancelRedelivery, loadRedelivery, parseRedeliveryRequest, REDELIVERY_QUEUE, requestRedelivery } from "../../lib/failures/redelivery";
-import { ensureQueue } from "../../lib/jobs/boss";
+import { cancelRedelivery, loadRedelivery, parseRedeliveryRequest, requestRedelivery } from "../../lib/failures/redelivery";
+import { redeliveryJob } from "../../lib/jobs/definitions/redelivery";
+import { ensureJobQueue, sendJob, workJob } from "../../lib/jobs/job";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";
 import { startReceiver, type Receiver } from "../helpers/receiver";
 import { streamed, streamingFixture, waitUntil } from "../helpers/streaming";
@@ -25,7 +26,7 @@ beforeEach(async () => {
   boss = new PgBoss({ connectionString: t.url });
   boss.on("error", () => undefined);
   await boss.start();
-  await ensureQueue(boss, REDELIVERY_QUEUE);
+  await ensureJobQueue(boss, redeliveryJob);
   r = await startReceiver();
 });
 afterEach(async () => {
@@ -36,6 +37,9 @@ afterEach(async () => {
 });
 
 const runnerDeps = (extra: Partial<RedeliveryRunnerDeps> = {}): RedeliveryRunnerDeps => ({ pool: f.pool, http: f.deps.http, box: f.deps.box, logger, ...extra });
+const REDELIVERY_QUEUE = redeliveryJob.name;
+/** The worker's registration of the redelivery job, with these runner settings. */
+const workRedeliveries = (b: PgBoss, redelivery: RedeliveryRunnerDeps) => workJob(b, redeliveryJob, { boss: b, logger, redelivery });
 
 /** Publishes events and records one failed attempt for each on the connection, as the streamer would have. */
 async function failed(connectionId: string, events: WireEvent[], outcome: "GIVEN_UP" | "REJECTED" | "RETRYING" | "DELIVERED_LATER" = "GIVEN_UP") {
@@ -293,5 +297,20 @@ describe("redelivery", () => {
     await workRedeliveries(boss, runnerDeps());
     await waitUntil(async () => (await loadRedelivery(f.pool, f.principal.organizationId, stuck.id)).status === "COMPLETED", 15_000, "the stuck one completed");
     expect(await requeueStalledRedeliveries(f.pool, boss)).toBe(0);
+  });
+
+  it("keeps at most one waiting job per redelivery, also in a queue an older version created", async () => {
+    // As the previous version left it: the queue under pg-boss's standard policy, where a singleton key means nothing.
+    await boss.deleteQueue(REDELIVERY_QUEUE);
+    await boss.createQueue(REDELIVERY_QUEUE, { name: REDELIVERY_QUEUE, policy: "standard", retryLimit: 2 });
+    await ensureJobQueue(boss, redeliveryJob);
+    expect(await boss.getQueue(REDELIVERY_QUEUE)).toMatchObject({ policy: "short", retryLimit: 20, expireInSeconds: 300 });
+
+    const { id: connectionId } = await f.connect(r);
+    const [failure] = await failed(connectionId, f.events(1), "GIVEN_UP");
+    const requested = await requestRedelivery(f.pool, boss, f.principal, { ids: [failure!.id] });
+    expect(await sendJob(boss, redeliveryJob, { redeliveryId: requested.id })).toBeNull();
+    const jobs = await t.db.$queryRaw<{ n: bigint }[]>`SELECT count(*) AS n FROM pgboss.job WHERE name = ${REDELIVERY_QUEUE} AND data->>'redeliveryId' = ${requested.id}`;
+    expect(Number(jobs[0]!.n)).toBe(1);
   });
 });

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { testConnection } from "../../lib/connections/service";
 import { resealLegacySecrets } from "../../lib/connections/reseal-secrets";
 import { createSecretBox } from "../../lib/crypto/secret-box";
-import { loadTarget } from "../../lib/delivery/streamer";
+import { loadTarget, openSecrets } from "../../lib/connections/target";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";
 import { sealV1 } from "../helpers/legacy-seal";
 import { startReceiver, type Receiver } from "../helpers/receiver";
@@ -14,6 +14,7 @@ let a: Receiver;
 let b: Receiver;
 const key = Buffer.from(ENCRYPTION_KEY, "base64");
 const box = createSecretBox(key);
+const load = (connectionId: string) => loadTarget(f.pool, f.principal.organizationId, connectionId, openSecrets(box));
 
 beforeEach(async () => {
   t = await createTestDatabase();
@@ -40,11 +41,11 @@ describe("secrets at rest are bound to their rows", () => {
        WHERE connection_id = $2 AND position = 0`,
       [victim.id, other.id],
     );
-    await expect(loadTarget(f.pool, box, other.id)).rejects.toThrow(/could not be decrypted/);
+    await expect(load(other.id)).rejects.toThrow(/could not be decrypted/);
     await expect(testConnection(f.deps, f.principal, other.id)).rejects.toThrow(/could not be decrypted/);
     expect(b.requests.map((r) => r.headers["x-key-0"])).toEqual(["other-key-9876543210"]);
     // The victim's own row still opens.
-    expect((await loadTarget(f.pool, box, victim.id))!.target.auth).toMatchObject({ keys: [{ value: "victim-key-0123456789" }] });
+    expect((await load(victim.id))!.target.auth).toMatchObject({ keys: [{ value: "victim-key-0123456789" }] });
   });
 
   it("does not open API key values swapped between positions of one connection", async () => {
@@ -54,14 +55,14 @@ describe("secrets at rest are bound to their rows", () => {
        WHERE k.connection_id = $1 AND o.connection_id = $1 AND k.position <> o.position`,
       [c.id],
     );
-    await expect(loadTarget(f.pool, box, c.id)).rejects.toThrow(/could not be decrypted/);
+    await expect(load(c.id)).rejects.toThrow(/could not be decrypted/);
   });
 
   it("does not open an HMAC secret moved to another connection", async () => {
     const victim = await f.connect(a, { type: "HMAC" }, "Victim");
     const other = await f.connect(b, { type: "HMAC" }, "Other");
     await f.pool.query("UPDATE hmac_secrets SET connection_id = $2 WHERE connection_id = $1", [victim.id, other.id]);
-    await expect(loadTarget(f.pool, box, other.id)).rejects.toThrow(/could not be decrypted/);
+    await expect(load(other.id)).rejects.toThrow(/could not be decrypted/);
   });
 
   it("seals rows written before the binding (v1) again, once, and streams with them", async () => {
@@ -74,7 +75,7 @@ describe("secrets at rest are bound to their rows", () => {
       await f.pool.query("UPDATE connection_api_keys SET value_encrypted = $2 WHERE id = $1", [r.id, sealV1(key, plain)]);
     }
     await f.pool.query("UPDATE hmac_secrets SET secret_encrypted = $1", [sealV1(key, signed.hmacSecret!)]);
-    expect((await loadTarget(f.pool, box, keyed.id))!.target.auth).toMatchObject({ keys: [{ value: "legacy-api-key-0123" }, { value: "legacy-tags" }] });
+    expect((await load(keyed.id))!.target.auth).toMatchObject({ keys: [{ value: "legacy-api-key-0123" }, { value: "legacy-tags" }] });
 
     expect(await resealLegacySecrets(f.pool, box)).toEqual({ resealed: 3, unreadable: 0 });
     expect(await resealLegacySecrets(f.pool, box)).toEqual({ resealed: 0, unreadable: 0 });

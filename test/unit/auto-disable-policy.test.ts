@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { type AttemptSample, countWindow, evaluateHealth, HealthTracker, type HealthThresholds } from "../../lib/delivery/auto-disable-policy";
+import { type AttemptSample, evaluateHealth, HealthTracker, type HealthThresholds } from "../../lib/delivery/auto-disable-policy";
+import { countWindow } from "../helpers/health-samples";
 
 const T: HealthThresholds = { windowMs: 15 * 60_000, minSample: 50, maxFailureRate: 0.9, outageMs: 6 * 3600_000, outageMinAttempts: 5 };
 const NOW = 1_800_000_000_000;

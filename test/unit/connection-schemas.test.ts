@@ -1,9 +1,11 @@
 import { describe, expect, it } from "vitest";
 import {
-  createConnectionSchema,
+  connectionSettingsSchema,
+  editConnectionFormSchema,
   headerNameProblem,
   MAX_API_KEYS,
   missingKeyValues,
+  newConnectionFormSchema,
   updateConnectionSchema,
 } from "../../lib/connections/schemas";
 import { fieldErrors } from "../../lib/errors";
@@ -12,7 +14,7 @@ const valid = { name: "Datadog production", url: "https://http-intake.logs.datad
 const key = (k: string, addTo: "HEADER" | "QUERY" = "HEADER", value: string | undefined = "value-1234") => ({ key: k, value, add_to: addTo });
 
 /** The `path: message` pairs a form shows, or [] when the input is valid. */
-function problems(input: unknown, schema: typeof createConnectionSchema | typeof updateConnectionSchema = createConnectionSchema) {
+function problems(input: unknown, schema: typeof connectionSettingsSchema | typeof updateConnectionSchema = connectionSettingsSchema) {
   const r = schema.safeParse(input);
   return r.success ? [] : fieldErrors(r.error.issues);
 }
@@ -20,7 +22,7 @@ const paths = (input: unknown, schema?: Parameters<typeof problems>[1]) => [...n
 
 describe("connection name", () => {
   it("is trimmed", () => {
-    expect(createConnectionSchema.parse({ ...valid, name: "  Splunk  " }).name).toBe("Splunk");
+    expect(connectionSettingsSchema.parse({ ...valid, name: "  Splunk  " }).name).toBe("Splunk");
   });
 
   it.each([["empty", ""], ["blank", "   "], ["101 characters", "x".repeat(101)], ["missing", undefined]])("is refused when %s", (_l, name) => {
@@ -42,7 +44,7 @@ describe("destination URL", () => {
   });
 
   it("is trimmed", () => {
-    expect(createConnectionSchema.parse({ ...valid, url: "  https://a.example.com/x  " }).url).toBe("https://a.example.com/x");
+    expect(connectionSettingsSchema.parse({ ...valid, url: "  https://a.example.com/x  " }).url).toBe("https://a.example.com/x");
   });
 
   it.each([
@@ -129,7 +131,7 @@ describe("API keys", () => {
   });
 
   it("lets the schema accept a missing value (an edit keeps it) but a create must supply every value", () => {
-    const parsed = createConnectionSchema.parse(withKeys([{ key: "A-Key", add_to: "HEADER" }, key("B-Key", "HEADER", ""), key("C-Key")]));
+    const parsed = connectionSettingsSchema.parse(withKeys([{ key: "A-Key", add_to: "HEADER" }, key("B-Key", "HEADER", ""), key("C-Key")]));
     expect(missingKeyValues(parsed.auth)).toEqual([
       { path: "auth.keys.0.value", message: "Enter a value." },
       { path: "auth.keys.1.value", message: "Enter a value." },
@@ -149,8 +151,8 @@ describe("authorization type", () => {
   });
 
   it("drops fields a type does not use (a client cannot choose its own HMAC secret)", () => {
-    expect(createConnectionSchema.parse({ ...valid, auth: { type: "HMAC", secret: "mine" } }).auth).toEqual({ type: "HMAC" });
-    expect(createConnectionSchema.parse({ ...valid, auth: { type: "NONE", keys: [key("X")] } }).auth).toEqual({ type: "NONE" });
+    expect(connectionSettingsSchema.parse({ ...valid, auth: { type: "HMAC", secret: "mine" } }).auth).toEqual({ type: "HMAC" });
+    expect(connectionSettingsSchema.parse({ ...valid, auth: { type: "NONE", keys: [key("X")] } }).auth).toEqual({ type: "NONE" });
   });
 });
 
@@ -175,5 +177,36 @@ describe("update schema", () => {
 
   it("applies the create rules to the fields given", () => {
     expect(paths({ name: "", url: "ftp://x/" }, updateConnectionSchema)).toEqual(["name", "url"]);
+  });
+});
+
+describe("connection form", () => {
+  const form = (type: "NONE" | "API_KEY" | "HMAC", keys: { key: string; value: string; add_to: "HEADER" | "QUERY" }[] = []) => ({
+    name: " Datadog ",
+    url: "https://http-intake.logs.datadoghq.com/api/v2/logs",
+    auth: { type, keys },
+  });
+
+  it("sends the API's shape: keys only with API_KEY, trimmed like the API trims", () => {
+    expect(newConnectionFormSchema.parse(form("HMAC", [{ key: "left", value: "over", add_to: "HEADER" }]))).toEqual({
+      name: "Datadog",
+      url: "https://http-intake.logs.datadoghq.com/api/v2/logs",
+      auth: { type: "HMAC" },
+    });
+  });
+
+  it("leaves a blank value out on edit, so the stored value of that key is kept", () => {
+    const parsed = editConnectionFormSchema.parse(form("API_KEY", [{ key: "DD-API-KEY", value: "", add_to: "HEADER" }, { key: "ddtags", value: "env:prod", add_to: "QUERY" }]));
+    expect(parsed.auth).toEqual({ type: "API_KEY", keys: [{ key: "DD-API-KEY", add_to: "HEADER" }, { key: "ddtags", value: "env:prod", add_to: "QUERY" }] });
+  });
+
+  it("asks for every value of a new connection, at the field the form shows", () => {
+    const r = newConnectionFormSchema.safeParse(form("API_KEY", [{ key: "DD-API-KEY", value: "", add_to: "HEADER" }]));
+    expect(r.success ? [] : fieldErrors(r.error.issues)).toEqual([{ path: "auth.keys.0.value", message: "Enter a value." }]);
+  });
+
+  it("shows the API's own rules at the form's paths", () => {
+    const r = editConnectionFormSchema.safeParse({ ...form("API_KEY", [{ key: "Bad Header", value: "v", add_to: "HEADER" }]), url: "ftp://x" });
+    expect(r.success ? [] : fieldErrors(r.error.issues).map((p) => p.path)).toEqual(["url", "auth.keys.0.key"]);
   });
 });

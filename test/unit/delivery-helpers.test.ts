@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { CursorWindow } from "../../lib/delivery/cursor-window";
 import { DeadlineSweeper } from "../../lib/delivery/deadline-sweeper";
-import { trimFraction } from "../../lib/delivery/event-reader";
+import { trimFraction } from "../../lib/events/event-store";
 import type { FailureKind } from "../../lib/delivery/http-client";
 import { classifyResult, nextRetryDelay, parseRetryAfter } from "../../lib/delivery/retry-policy";
 import { lockKey } from "../../lib/delivery/stream-manager";

@@ -1,10 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { buildDeliveryRequest, type DeliveryTarget, USER_AGENT } from "../../lib/delivery/delivery-request";
+import { type DeliveryTarget, jsonBody, prepareTarget, requestFor, USER_AGENT } from "../../lib/delivery/delivery-request";
 import { sign, verify } from "../../lib/delivery/hmac-signature";
 
 const body = JSON.stringify({ id: "e1", event_type: "X", data: { a: 1 } });
 const now = new Date("2024-05-01T12:00:00.999Z");
 const nowSeconds = "1714564800";
+/** The request of one attempt to send `body` (JSON) to `target`, as the attempt builds it. */
+const buildDeliveryRequest = (target: DeliveryTarget, text: string, at: Date) => requestFor(prepareTarget(target), jsonBody(text), at);
 
 describe("buildDeliveryRequest", () => {
   it("sends only the JSON content type and user agent with auth NONE", () => {

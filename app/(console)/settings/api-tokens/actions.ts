@@ -6,15 +6,14 @@ import { createApiToken, revokeApiToken } from "@/lib/auth/api-tokens";
 import { requireAdminPrincipal } from "@/lib/auth/require-admin";
 import { apiTokenNameSchema } from "@/lib/auth/schemas";
 import { db } from "@/lib/db/client";
-import { AppError } from "@/lib/errors";
 import { log } from "@/lib/log";
+import { parseOrThrow } from "@/lib/validation";
 
 export async function createTokenAction(input: { name: string }) {
   return runAction("createApiToken", async () => {
     const admin = await requireAdminPrincipal();
-    const parsed = apiTokenNameSchema.safeParse(input);
-    if (!parsed.success) throw new AppError("VALIDATION_FAILED", parsed.error.issues[0]?.message ?? "Check the name.");
-    const created = await createApiToken(db(), { organizationId: admin.organizationId, userId: admin.user.id, name: parsed.data.name });
+    const { name } = parseOrThrow(apiTokenNameSchema, input);
+    const created = await createApiToken(db(), { organizationId: admin.organizationId, userId: admin.user.id, name });
     log().info({ tokenId: created.id, userId: admin.user.id, event: "api_token_created" }, "API token created");
     revalidatePath("/settings/api-tokens");
     return { token: created.token };

@@ -1,8 +1,4 @@
 import { apiRoute } from "@/lib/api/handler";
+import { toMe } from "@/lib/auth/api-tokens";
 
-export const GET = apiRoute(async (_req, { principal }) =>
-  Response.json({
-    user: { id: principal.user.id, email: principal.user.email, name: principal.user.name, role: principal.user.role },
-    organization_id: principal.organizationId,
-  }),
-);
+export const GET = apiRoute(async (_req, { principal }) => Response.json(toMe(principal)));

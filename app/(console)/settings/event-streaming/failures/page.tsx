@@ -3,7 +3,8 @@ import { FailuresBrowser } from "@/components/failures/failures-browser";
 import { EventStreamingBreadcrumb } from "@/components/ui/breadcrumb";
 import { PageHeader } from "@/components/ui/page-header";
 import { currentUser } from "@/lib/auth/session";
-import { db } from "@/lib/db/client";
+import { serviceDeps } from "@/lib/connections/deps";
+import { connectionNames } from "@/lib/connections/service";
 import { cancelRedeliveryAction, failureDetailAction, listFailuresAction, listRedeliveriesAction, redeliverAction } from "./actions";
 
 export const metadata: Metadata = { title: "Failed deliveries" };
@@ -13,11 +14,7 @@ export default async function FailuresPage({ searchParams }: { searchParams: Pro
   if (!user) return null;
   const params = await searchParams;
   const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v) ?? "";
-  const connections = await db().connection.findMany({
-    where: { organizationId: user.organizationId },
-    select: { id: true, name: true },
-    orderBy: { createdAt: "asc" },
-  });
+  const connections = await connectionNames(serviceDeps(), user.organizationId);
   return (
     <div className="space-y-6">
       <EventStreamingBreadcrumb current="Failed deliveries" />

@@ -5,6 +5,7 @@ import { EventStreamingBreadcrumb } from "@/components/ui/breadcrumb";
 import { PageHeader } from "@/components/ui/page-header";
 import { currentUser } from "@/lib/auth/session";
 import { serviceDeps } from "@/lib/connections/deps";
+import { countConnections } from "@/lib/connections/service";
 import { createConnectionAction } from "../actions";
 
 export const metadata: Metadata = { title: "New event streaming connection" };
@@ -13,7 +14,7 @@ export default async function NewConnectionPage() {
   const user = await currentUser();
   if (!user) return null;
   const deps = serviceDeps();
-  const count = await deps.db.connection.count({ where: { organizationId: user.organizationId } });
+  const count = await countConnections(deps, user.organizationId);
   const limit = deps.config.maxConnectionsPerOrg;
   return (
     <div className="max-w-3xl space-y-6">

@@ -1,0 +1,51 @@
+import type pg from "pg";
+
+// The worker's statements on `connections` (node-postgres: the worker has no Prisma). The web app
+// edits connections through Prisma (service.ts); the worker only reads which are enabled, moves
+// cursors and auto-disables. A connection's destination is read by target.ts.
+
+type Db = Pick<pg.Pool, "query">;
+
+export type EnabledConnection = { id: string; organization_id: string; updated_at: Date };
+
+/** Every enabled connection of every organization, oldest first. */
+export async function enabledConnections(db: Db): Promise<EnabledConnection[]> {
+  const { rows } = await db.query<EnabledConnection>("SELECT id, organization_id, updated_at FROM connections WHERE enabled ORDER BY created_at");
+  return rows;
+}
+
+/** Which of these connections are enabled. */
+export async function enabledAmong(db: Db, ids: readonly string[]): Promise<Set<string>> {
+  const { rows } = await db.query<{ id: string }>("SELECT id FROM connections WHERE id = ANY($1::uuid[]) AND enabled", [ids]);
+  return new Set(rows.map((r) => r.id));
+}
+
+/** Moves a connection's cursor forward (never back: a slower writer cannot undo a faster one). */
+export async function advanceCursor(db: Db, connectionId: string, cursor: bigint): Promise<void> {
+  await db.query("UPDATE connections SET cursor = $2 WHERE id = $1 AND cursor < $2", [connectionId, cursor.toString()]);
+}
+
+/** Disables an enabled connection with reason AUTO and the policy's numbers; null when it was not enabled. */
+export async function disableForFailures(
+  db: Db,
+  connectionId: string,
+  now: Date,
+  details: Record<string, unknown>,
+): Promise<{ organization_id: string; name: string; url: string; auth_type: string } | null> {
+  const { rows } = await db.query<{ organization_id: string; name: string; url: string; auth_type: string }>(
+    `UPDATE connections SET enabled = false, disabled_at = $2, disabled_reason = 'AUTO', disabled_by_id = NULL,
+            disabled_details = $3::jsonb, updated_at = $2
+     WHERE id = $1 AND enabled RETURNING organization_id, name, url, auth_type::text`,
+    [connectionId, now, JSON.stringify(details)],
+  );
+  return rows[0] ?? null;
+}
+
+export type DisabledState = { name: string; url: string; organization_id: string; disabled_reason: string | null; disabled_details: { summary?: string } | null };
+
+export async function disabledState(db: Db, connectionId: string): Promise<DisabledState | null> {
+  const { rows } = await db.query<DisabledState>("SELECT name, url, organization_id, disabled_reason::text, disabled_details FROM connections WHERE id = $1", [
+    connectionId,
+  ]);
+  return rows[0] ?? null;
+}

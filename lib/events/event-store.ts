@@ -1,0 +1,133 @@
+import type pg from "pg";
+import type { Sql } from "../db/sql";
+import { EVENTS_CHANNEL } from "./channels";
+import type { WireEvent } from "./envelope";
+
+// Every statement on `events` (node-postgres, or a Prisma transaction through `Sql`; see README › Architecture › Stores).
+
+type Db = Pick<pg.Pool, "query">;
+
+// Event writers of one organization take this transaction lock before drawing sequence numbers, so
+// an organization's events commit in sequence order and a streamer's cursor can never pass an
+// event that is still being written.
+const ORG_WRITE_LOCK = 7270;
+
+/**
+ * Appends events to the organization's log inside the caller's transaction: one multi-row insert
+ * in the given order, ids already stored skipped, a NOTIFY delivered on commit. Returns the
+ * sequence numbers of the new rows.
+ */
+export async function appendEvents(sql: Sql, organizationId: string, events: readonly WireEvent[]): Promise<bigint[]> {
+  if (events.length === 0) return [];
+  const col = <K extends keyof WireEvent>(k: K) => events.map((e) => e[k]);
+  await sql.run("SELECT pg_advisory_xact_lock($1::int, hashtext($2))", [ORG_WRITE_LOCK, organizationId]);
+  const rows = await sql.rows<{ seq: string }>(
+    `INSERT INTO events (id, organization_id, transaction_id, event_type, severity, timestamp,
+                         actor_email, actor_ip_address, actor_name, actor_user_id, actor_user_agent, data)
+     SELECT u.id, $1::uuid, u.transaction_id, u.event_type, u.severity::"Severity", u.ts,
+            u.actor_email, u.actor_ip_address, u.actor_name, u.actor_user_id, u.actor_user_agent, u.data::json
+     FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::timestamptz[], $7::text[], $8::text[], $9::text[],
+                 $10::text[], $11::text[], $12::text[])
+          WITH ORDINALITY AS u(id, transaction_id, event_type, severity, ts, actor_email, actor_ip_address, actor_name,
+                               actor_user_id, actor_user_agent, data, ord)
+     ORDER BY u.ord
+     ON CONFLICT (organization_id, id) DO NOTHING
+     RETURNING seq::text AS seq`,
+    [
+      organizationId,
+      col("id"),
+      col("transaction_id"),
+      col("event_type"),
+      col("severity"),
+      col("timestamp"),
+      col("actor_email"),
+      col("actor_ip_address"),
+      col("actor_name"),
+      col("actor_user_id"),
+      col("actor_user_agent"),
+      events.map((e) => JSON.stringify(e.data)),
+    ],
+  );
+  await sql.run("SELECT pg_notify($1, $2)", [EVENTS_CHANNEL, organizationId]);
+  return rows.map((r) => BigInt(r.seq));
+}
+
+/** The organization's latest sequence number (0 without events). */
+export async function latestSeq(sql: Sql, organizationId: string): Promise<bigint> {
+  const rows = await sql.rows<{ seq: string | null }>("SELECT max(seq)::text AS seq FROM events WHERE organization_id = $1::uuid", [organizationId]);
+  return BigInt(rows[0]?.seq ?? 0);
+}
+
+export type StoredEvent = { seq: bigint; event: WireEvent; body: string; createdAt: number };
+
+const SELECT = `
+  SELECT seq::text AS seq_text, id, transaction_id, event_type, severity::text,
+         to_char(timestamp AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS ts,
+         actor_email, actor_ip_address, actor_name, actor_user_id, actor_user_agent, data,
+         (extract(epoch from created_at) * 1000)::float8 AS created_ms
+  FROM events`;
+
+type Row = Omit<WireEvent, "timestamp"> & { seq_text: string; ts: string; created_ms: number };
+
+/** RFC 3339 with as many fraction digits as the time has (at least milliseconds). */
+export function trimFraction(ts: string): string {
+  return ts.replace(/\.(\d{3}\d*?)0*Z$/, ".$1Z");
+}
+
+function toStored(r: Row): StoredEvent {
+  // Keys in the wire order; the body is exactly what is signed and sent.
+  const event: WireEvent = {
+    id: r.id,
+    transaction_id: r.transaction_id,
+    event_type: r.event_type,
+    severity: r.severity,
+    timestamp: trimFraction(r.ts),
+    actor_email: r.actor_email,
+    actor_ip_address: r.actor_ip_address,
+    actor_name: r.actor_name,
+    actor_user_id: r.actor_user_id,
+    actor_user_agent: r.actor_user_agent,
+    data: r.data ?? {},
+  };
+  return { seq: BigInt(r.seq_text), event, body: JSON.stringify(event), createdAt: r.created_ms };
+}
+
+/** The organization's next events after `afterSeq`, in order. */
+export async function readEventsAfter(db: Db, organizationId: string, afterSeq: bigint, limit: number): Promise<StoredEvent[]> {
+  const { rows } = await db.query<Row>(`${SELECT} WHERE organization_id = $1 AND seq > $2 ORDER BY events.seq LIMIT $3`, [
+    organizationId,
+    afterSeq.toString(),
+    limit,
+  ]);
+  return rows.map(toStored);
+}
+
+export async function readEventsBySeq(db: Db, organizationId: string, seqs: readonly bigint[]): Promise<StoredEvent[]> {
+  if (seqs.length === 0) return [];
+  const { rows } = await db.query<Row>(`${SELECT} WHERE organization_id = $1 AND seq = ANY($2::bigint[]) ORDER BY events.seq`, [
+    organizationId,
+    seqs.map(String),
+  ]);
+  return rows.map(toStored);
+}
+
+/**
+ * Deletes events created before `cutoff` that no cursor still needs and `keep` does not hold (an
+ * SQL condition on the event `e`: a listed failure can still redeliver it), `batchSize` rows per statement.
+ */
+export async function purgeEvents(db: Db, cutoff: Date, keep: string, batchSize: number): Promise<number> {
+  let purged = 0;
+  for (;;) {
+    const r = await db.query(
+      `DELETE FROM events WHERE (organization_id, seq) IN (
+         SELECT e.organization_id, e.seq FROM events e
+         WHERE e.created_at < $1
+           AND e.seq <= coalesce((SELECT min(c.cursor) FROM connections c WHERE c.organization_id = e.organization_id), e.seq)
+           AND NOT ${keep}
+         LIMIT $2)`,
+      [cutoff, batchSize],
+    );
+    purged += r.rowCount ?? 0;
+    if ((r.rowCount ?? 0) < batchSize) return purged;
+  }
+}
