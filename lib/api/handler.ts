@@ -2,6 +2,7 @@ import { authenticateBearer, type ApiPrincipal } from "../auth/api-tokens";
 import type { Principal } from "../auth/principal";
 import { requestMeta } from "./request-meta";
 import { db } from "../db/client";
+import { databaseUnavailable } from "../db/unavailable";
 import { AppError, errorBody } from "../errors";
 import { log } from "../log";
 
@@ -12,6 +13,11 @@ export function jsonError(err: AppError, headers?: HeadersInit): Response {
 /** Maps anything thrown to `{error:{code,message,details}}`; unexpected errors are logged and hidden. */
 export function toErrorResponse(err: unknown): Response {
   if (err instanceof AppError) return jsonError(err);
+  const down = databaseUnavailable(err);
+  if (down) {
+    log().warn({ err }, "database unavailable");
+    return jsonError(down, { "Retry-After": "5" });
+  }
   log().error({ err }, "unhandled API error");
   return jsonError(new AppError("INTERNAL", "Something went wrong on our side. It was logged; try again."));
 }
