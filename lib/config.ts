@@ -34,6 +34,10 @@ const schema = z
     ),
     AUTH_SECRET: z.preprocess(emptyToUndefined, z.string().min(32, "must be at least 32 characters").optional()),
     SMTP_URL: z.preprocess(emptyToUndefined, z.string().regex(/^smtps?:\/\//, "must be an smtp:// or smtps:// URL").optional()),
+    SMTP_REQUIRE_TLS: z.preprocess(
+      (v) => (typeof v === "string" ? emptyToUndefined(v.trim().toLowerCase()) : v),
+      z.enum(["true", "false"], { message: "must be true or false" }).optional(),
+    ),
     EMAIL_FROM: z.preprocess(emptyToUndefined, z.string().default("Tributary <tributary@localhost>")),
     OUTBOUND_ALLOW_CIDRS: optionalString,
     BOOTSTRAP_ADMIN_EMAIL: z.preprocess(emptyToUndefined, z.email().optional()),
@@ -109,6 +113,8 @@ export type Config = Readonly<{
   encryptionKey: string | undefined;
   authSecret: string | undefined;
   smtpUrl: string | undefined;
+  /** An smtp:// server must upgrade with STARTTLS before anything is sent (smtps:// is TLS from the start). */
+  smtpRequireTls: boolean;
   emailFrom: string;
   outboundAllowCidrs: readonly string[];
   bootstrap: Readonly<{ adminEmail?: string; adminPassword?: string; apiToken?: string }>;
@@ -142,6 +148,18 @@ export type Config = Readonly<{
 
 export class ConfigError extends Error {}
 
+/** A mail server on this machine is reached without crossing a network, so TLS is not required by default. */
+function isLoopbackUrl(url: string | undefined): boolean {
+  if (!url) return true;
+  let host: string;
+  try {
+    host = new URL(url).hostname.replace(/^\[(.*)\]$/, "$1").toLowerCase();
+  } catch {
+    return false;
+  }
+  return host === "localhost" || host.endsWith(".localhost") || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
@@ -163,6 +181,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     encryptionKey: e.ENCRYPTION_KEY,
     authSecret: e.AUTH_SECRET,
     smtpUrl: e.SMTP_URL,
+    smtpRequireTls: e.SMTP_REQUIRE_TLS ? e.SMTP_REQUIRE_TLS === "true" : !isLoopbackUrl(e.SMTP_URL),
     emailFrom: e.EMAIL_FROM,
     outboundAllowCidrs: Object.freeze(cidrs),
     bootstrap: Object.freeze({

@@ -1,8 +1,15 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, type StdioOptions } from "node:child_process";
 import fs from "node:fs";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import pg from "pg";
 import { bootstrapFromConfig, hasAnyUser } from "../lib/auth/accounts";
 import { ensureSetupToken, forgetSetupToken, setupTokenFile } from "../lib/auth/setup-token";
 import { ConfigError, loadConfig } from "../lib/config";
+import { resealLegacySecrets } from "../lib/connections/reseal-secrets";
+import { secretBox } from "../lib/crypto/secret-box";
+import { preparePrivateDir } from "../lib/data-dir";
+import { APP_ROLE, grantAppAccess } from "../lib/db/app-role";
 import { createDb } from "../lib/db/client";
 import { migrate } from "../lib/db/migrate";
 import { AppError } from "../lib/errors";
@@ -32,19 +39,24 @@ async function main() {
   const logger = createLogger("start", config.logLevel);
 
   let embedded: ChildProcess | undefined;
+  // The owner's URL migrates; the web app and worker get the app's (a non-superuser role on the
+  // embedded PostgreSQL; the operator's DATABASE_URL as it is).
   let url = config.databaseUrl;
+  let appUrl = config.databaseUrl;
   if (!url) {
     logger.info({ dataDir: config.dataDir, port: config.embeddedPostgresPort }, "starting embedded PostgreSQL");
     embedded = spawn(process.execPath, ["--import", "tsx", "scripts/embedded-postgres.ts"], {
       detached: true,
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     });
-    url = await new Promise<string>((resolve, reject) => {
-      embedded!.once("message", (m: { ready: boolean; url?: string; error?: string }) =>
-        m.ready && m.url ? resolve(m.url) : reject(new Error(`Embedded PostgreSQL failed to start: ${m.error}`)),
+    ({ url, appUrl } = await new Promise<{ url: string; appUrl: string }>((resolve, reject) => {
+      embedded!.once("message", (m: { ready: boolean; url?: string; appUrl?: string; error?: string }) =>
+        m.ready && m.url && m.appUrl ? resolve({ url: m.url, appUrl: m.appUrl }) : reject(new Error(`Embedded PostgreSQL failed to start: ${m.error}`)),
       );
       embedded!.once("exit", (code) => reject(new Error(`Embedded PostgreSQL exited (code ${code}) before it was ready.`)));
-    });
+    }));
+  } else {
+    preparePrivateDir(config.dataDir);
   }
 
   const children: ChildProcess[] = [];
@@ -84,7 +96,11 @@ async function main() {
   try {
     const result = await migrate(url);
     logger.info({ applied: result.applied, alreadyApplied: result.alreadyApplied }, "database migrated");
-    const dbc = createDb(url, 2);
+    if (embedded) await withClient(url, (c) => grantAppAccess(c, APP_ROLE));
+    const sealed = await withClient(appUrl!, (c) => resealLegacySecrets(c, secretBox(config)));
+    if (sealed.resealed > 0) logger.info({ count: sealed.resealed }, "stored secrets sealed again, bound to their rows");
+    if (sealed.unreadable > 0) logger.warn({ count: sealed.unreadable }, "stored secrets that do not open with this ENCRYPTION_KEY were left as they are");
+    const dbc = createDb(appUrl!, 2);
     try {
       const boot = await bootstrapFromConfig(dbc, config);
       if (boot.createdAdmin) logger.info({ email: config.bootstrap.adminEmail }, "bootstrap admin created");
@@ -103,13 +119,21 @@ async function main() {
     return;
   }
 
-  const env = { ...process.env, DATABASE_URL: url, NEXTAUTH_URL: config.appUrl, NODE_ENV: dev ? ("development" as const) : ("production" as const) };
+  const env = { ...process.env, DATABASE_URL: appUrl, NEXTAUTH_URL: config.appUrl, NODE_ENV: dev ? ("development" as const) : ("production" as const) };
+  // Each child watches an IPC channel to this process: if this process dies, even by SIGKILL, they stop too.
+  const watchParent = ["--import", pathToFileURL(path.resolve("scripts/exit-with-parent.mjs")).href];
+  const stdio: StdioOptions = ["inherit", "inherit", "inherit", "ipc"];
   // Next.js's request handler behind our own http.Server, which knows each request's socket (see web-server.ts).
   const webArgs = dev ? ["--import", "tsx", "scripts/web-server.ts", "--dev"] : ["--enable-source-maps", WEB_SERVER_BUNDLE];
-  const web = spawn(process.execPath, webArgs, { stdio: "inherit", env });
+  const web = spawn(process.execPath, [...watchParent, ...webArgs], { stdio, env });
   const workerArgs = dev ? ["--import", "tsx", "workers/index.ts"] : ["--enable-source-maps", WORKER_BUNDLE];
-  const worker = spawn(process.execPath, workerArgs, { stdio: "inherit", env });
+  const worker = spawn(process.execPath, [...watchParent, ...workerArgs], { stdio, env });
   children.push(web, worker);
+  embedded?.on("exit", (code, signal) => {
+    if (stopping) return;
+    logger.fatal({ code, signal }, "the embedded PostgreSQL process ended; stopping Tributary (start it again with npm start)");
+    void shutdown(1);
+  });
   for (const [name, child] of [["web", web], ["worker", worker]] as const) {
     child.on("exit", (code, signal) => {
       if (stopping) return;
@@ -133,6 +157,16 @@ function firstRunInstructions(config: ReturnType<typeof loadConfig>): string {
     return `  First run: ${setup} creates the first admin. It asks for this setup token:\n\n      ${token}\n\n  (shown once; until the first admin exists it is also in ${setupTokenFile(config)})\n`;
   }
   return `  First run: ${setup} creates the first admin. Its setup token was printed when it was generated and is in ${setupTokenFile(config)}.\n`;
+}
+
+async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url, application_name: "tributary-start" });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
 }
 
 async function waitForHealth(port: number, stopped: () => boolean) {

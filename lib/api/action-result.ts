@@ -1,3 +1,4 @@
+import { databaseUnavailable } from "../db/unavailable";
 import { AppError, type FieldError } from "../errors";
 import { log } from "../log";
 
@@ -18,6 +19,8 @@ export async function runAction<T extends object>(name: string, fn: () => Promis
         ...(err.code === "VALIDATION_FAILED" ? { fields: err.details as FieldError[] } : { details: err.details }),
       };
     }
+    const down = databaseUnavailable(err);
+    if (down) return { ok: false, code: down.code, message: down.message };
     log().error({ err, action: name }, "server action failed");
     return { ok: false, code: "INTERNAL", message: "Something went wrong on our side. It was logged; try again." };
   }

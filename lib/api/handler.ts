@@ -3,6 +3,7 @@ import type { Principal } from "../auth/principal";
 import { requestMeta } from "./request-meta";
 import { getConfig } from "../config";
 import { db } from "../db/client";
+import { databaseUnavailable } from "../db/unavailable";
 import { AppError, errorBody } from "../errors";
 import { log } from "../log";
 import { apiLimits } from "./rate-limiter";
@@ -17,6 +18,11 @@ export function jsonError(err: AppError, headers?: HeadersInit): Response {
 /** Maps anything thrown to `{error:{code,message,details}}`; unexpected errors are logged and hidden. */
 export function toErrorResponse(err: unknown): Response {
   if (err instanceof AppError) return jsonError(err);
+  const down = databaseUnavailable(err);
+  if (down) {
+    log().warn({ err }, "database unavailable");
+    return jsonError(down, { "Retry-After": "5" });
+  }
   log().error({ err }, "unhandled API error");
   return jsonError(new AppError("INTERNAL", "Something went wrong on our side. It was logged; try again."));
 }

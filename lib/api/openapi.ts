@@ -67,6 +67,7 @@ const json = (name: string, description = "OK") => ({ description, content: { "a
 const error = (description: string) => json("Error", description);
 const body = (name: string) => ({ required: true, content: { "application/json": { schema: ref(name) } } });
 const uuidParam = (name: string) => ({ name, in: "path", required: true, schema: { type: "string", format: "uuid" } });
+const DATABASE_DOWN = "DATABASE_UNAVAILABLE: the database is restarting, unreachable or out of disk; nothing was changed (see Retry-After)";
 const common = {
   "401": error("Missing or unknown token"),
   "403": error("Token of a non-admin"),
@@ -74,6 +75,7 @@ const common = {
     ...error("RATE_LIMITED: the token's requests per minute (API_RATE_LIMIT, or INGEST_RATE_LIMIT for publishing) are used up"),
     headers: { "Retry-After": { description: "Seconds until a request is allowed again", schema: { type: "integer" } } },
   },
+  "503": error(DATABASE_DOWN),
 };
 const notFound = error("NOT_FOUND: no such resource in this organization");
 
@@ -145,8 +147,8 @@ export const openApiDocument = {
           "400": error("Invalid body, or more than 100,000 events match"),
           "404": error("An id is not a failed delivery of the last 30 days (details.missing_ids)"),
           "409": error("Nothing to redeliver (details.skipped gives the reasons)"),
-          "503": error("WORKER_UNAVAILABLE: no worker has set up the queue yet"),
           ...common,
+          "503": error(`WORKER_UNAVAILABLE: no worker has set up the queue yet; or ${DATABASE_DOWN}`),
         },
       },
     },

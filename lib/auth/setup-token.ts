@@ -2,6 +2,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import type { Config } from "../config";
+import { preparePrivateDir, readOrCreatePrivateFile } from "../data-dir";
 
 // The first-run page creates the first admin of a new installation, and `next start` listens on
 // every interface: whoever reaches it first would own it. It therefore asks for a secret only the
@@ -27,22 +28,18 @@ export function expectedSetupToken(config: Config): string | null {
 
 /**
  * start.ts, on an installation without users and without SETUP_TOKEN: generates the token once
- * (0600 in DATA_DIR/keys). `generated` tells whether this start created it, so the log prints
- * the token only then.
+ * (0600 in DATA_DIR/keys, 0700). `generated` tells whether this start created it, so the log
+ * prints the token only then.
  */
 export function ensureSetupToken(config: Config): { token: string; generated: boolean } {
   const existing = expectedSetupToken(config);
   if (existing) return { token: existing, generated: false };
   const file = fileOf(config);
-  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  const token = crypto.randomBytes(24).toString("base64url");
-  try {
-    fs.writeFileSync(file, `${token}\n`, { mode: 0o600, flag: "wx" });
-    return { token, generated: true };
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-    return { token: expectedSetupToken(config)!, generated: false };
-  }
+  preparePrivateDir(path.dirname(file));
+  let made: string | null = null;
+  const token = readOrCreatePrivateFile(file, () => (made = crypto.randomBytes(24).toString("base64url")));
+  // Another process may have won the race to create it: then this one did not generate what is stored.
+  return { token, generated: token === made };
 }
 
 /** Once an admin exists the generated token has no use left. */

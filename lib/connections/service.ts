@@ -3,6 +3,7 @@ import { hitRateLimits } from "../auth/rate-limit";
 import type { Config } from "../config";
 import type { SecretBox } from "../crypto/secret-box";
 import { secretHint } from "../crypto/secret-box";
+import { apiKeyContext, hmacSecretContext } from "../crypto/secret-context";
 import type { Db, Tx } from "../db/client";
 import { prismaSql } from "../db/sql";
 import { Prisma } from "../db/generated/client";
@@ -174,8 +175,12 @@ export async function createConnection(deps: ServiceDeps, principal: Principal, 
     await publishEvent(tx, principal.organizationId, event);
     // A new connection streams what happens from now on, starting after its own test event.
     const cursor = await latestSeq(prismaSql(tx), principal.organizationId);
+    // Ids chosen here, because each secret is sealed bound to its connection (and HMAC secret) id.
+    const connectionId = crypto.randomUUID();
+    const hmacSecretId = crypto.randomUUID();
     const row = await tx.connection.create({
       data: {
+        id: connectionId,
         organizationId: principal.organizationId,
         name: input.name,
         url: input.url,
@@ -189,12 +194,14 @@ export async function createConnection(deps: ServiceDeps, principal: Principal, 
                   position,
                   key: k.key,
                   addTo: k.addTo,
-                  valueEncrypted: deps.box.seal(k.value),
+                  valueEncrypted: deps.box.seal(k.value, apiKeyContext(connectionId, position)),
                   valueHint: secretHint(k.value),
                 })),
               }
             : undefined,
-        hmacSecrets: hmacSecret ? { create: [{ secretEncrypted: deps.box.seal(hmacSecret), hint: secretHint(hmacSecret) }] } : undefined,
+        hmacSecrets: hmacSecret
+          ? { create: [{ id: hmacSecretId, secretEncrypted: deps.box.seal(hmacSecret, hmacSecretContext(connectionId, hmacSecretId)), hint: secretHint(hmacSecret) }] }
+          : undefined,
       },
     });
     await audit(tx, principal, EVENT_TYPES.connectionCreated, auditData(row), event.transaction_id);
@@ -258,7 +265,7 @@ export async function updateConnection(deps: ServiceDeps, principal: Principal, 
             position,
             key: k.key,
             addTo: k.addTo,
-            valueEncrypted: deps.box.seal(k.value),
+            valueEncrypted: deps.box.seal(k.value, apiKeyContext(row.id, position)),
             valueHint: secretHint(k.value),
           })),
         });
@@ -266,7 +273,10 @@ export async function updateConnection(deps: ServiceDeps, principal: Principal, 
       // A new secret (new origin, or a switch to HMAC) replaces every earlier one.
       if (next.auth.type !== "HMAC" || hmacSecret) await tx.hmacSecret.deleteMany({ where: { connectionId: row.id } });
       if (hmacSecret) {
-        await tx.hmacSecret.create({ data: { connectionId: row.id, secretEncrypted: deps.box.seal(hmacSecret), hint: secretHint(hmacSecret) } });
+        const secretId = crypto.randomUUID();
+        await tx.hmacSecret.create({
+          data: { id: secretId, connectionId: row.id, secretEncrypted: deps.box.seal(hmacSecret, hmacSecretContext(row.id, secretId)), hint: secretHint(hmacSecret) },
+        });
       }
     }
     if (changed.length) await notifyChanged(tx, row.id);
@@ -360,7 +370,10 @@ export async function addHmacSecret(deps: ServiceDeps, principal: Principal, id:
     if (row.hmacSecrets.length >= MAX_HMAC_SECRETS) {
       throw new AppError("CONFLICT", `A connection has at most ${MAX_HMAC_SECRETS} HMAC secrets. Retire one before adding another.`);
     }
-    const created = await tx.hmacSecret.create({ data: { connectionId: row.id, secretEncrypted: deps.box.seal(secret), hint: secretHint(secret) } });
+    const secretId = crypto.randomUUID();
+    const created = await tx.hmacSecret.create({
+      data: { id: secretId, connectionId: row.id, secretEncrypted: deps.box.seal(secret, hmacSecretContext(row.id, secretId)), hint: secretHint(secret) },
+    });
     await audit(tx, principal, EVENT_TYPES.hmacSecretAdded, auditData(row, { secret_id: created.id }), crypto.randomUUID());
     await secretsChanged(tx, row.id);
     return { id: created.id, secret, created_at: created.createdAt.toISOString() };

@@ -1,14 +1,18 @@
 import type pg from "pg";
 import type { SecretBox } from "../crypto/secret-box";
+import { apiKeyContext, hmacSecretContext } from "../crypto/secret-context";
 import type { DeliveryTarget } from "../delivery/delivery-request";
 
-/** How a stored secret becomes a value: opened (to send it) or replaced by its hint (to show what was sent). */
-export type SecretReader = (secret: { sealed: string; hint: string }) => string;
+/**
+ * How a stored secret becomes a value: opened (to send it) or replaced by its hint (to show what was
+ * sent). `context` is the row the ciphertext is bound to (lib/crypto/secret-context.ts).
+ */
+export type SecretReader = (secret: { sealed: string; hint: string; context: string }) => string;
 
 export const openSecrets =
   (box: SecretBox): SecretReader =>
   (s) =>
-    box.open(s.sealed);
+    box.open(s.sealed, s.context);
 
 export const maskSecrets: SecretReader = (s) => s.hint;
 
@@ -18,8 +22,8 @@ type Row = {
   url: string;
   auth_type: "NONE" | "API_KEY" | "HMAC";
   cursor: string;
-  keys: { key: string; sealed: string; hint: string; add_to: "HEADER" | "QUERY" }[];
-  secrets: { sealed: string; hint: string }[];
+  keys: { key: string; sealed: string; hint: string; add_to: "HEADER" | "QUERY"; position: number }[];
+  secrets: { id: string; sealed: string; hint: string }[];
 };
 
 /**
@@ -30,20 +34,22 @@ type Row = {
 export async function loadTarget(db: Pick<pg.Pool, "query">, organizationId: string, connectionId: string, read: SecretReader): Promise<LoadedTarget | null> {
   const { rows } = await db.query<Row>(
     `SELECT c.url, c.auth_type::text AS auth_type, c.cursor::text AS cursor,
-            coalesce((SELECT json_agg(json_build_object('key', k.key, 'sealed', k.value_encrypted, 'hint', k.value_hint, 'add_to', k.add_to) ORDER BY k.position)
+            coalesce((SELECT json_agg(json_build_object('key', k.key, 'sealed', k.value_encrypted, 'hint', k.value_hint, 'add_to', k.add_to, 'position', k.position) ORDER BY k.position)
                       FROM connection_api_keys k WHERE k.connection_id = c.id), '[]') AS keys,
-            coalesce((SELECT json_agg(json_build_object('sealed', s.secret_encrypted, 'hint', s.hint) ORDER BY s.created_at, s.id)
+            coalesce((SELECT json_agg(json_build_object('id', s.id, 'sealed', s.secret_encrypted, 'hint', s.hint) ORDER BY s.created_at, s.id)
                       FROM hmac_secrets s WHERE s.connection_id = c.id), '[]') AS secrets
      FROM connections c WHERE c.id = $1 AND c.organization_id = $2`,
     [connectionId, organizationId],
   );
   const row = rows[0];
   if (!row) return null;
-  return { target: { url: row.url, auth: authOf(row, read) }, cursor: BigInt(row.cursor) };
+  return { target: { url: row.url, auth: authOf(connectionId, row, read) }, cursor: BigInt(row.cursor) };
 }
 
-function authOf(row: Row, read: SecretReader): DeliveryTarget["auth"] {
-  if (row.auth_type === "API_KEY") return { type: "API_KEY", keys: row.keys.map((k) => ({ key: k.key, value: read(k), addTo: k.add_to })) };
-  if (row.auth_type === "HMAC") return { type: "HMAC", secrets: row.secrets.map(read) };
+function authOf(connectionId: string, row: Row, read: SecretReader): DeliveryTarget["auth"] {
+  if (row.auth_type === "API_KEY") {
+    return { type: "API_KEY", keys: row.keys.map((k) => ({ key: k.key, value: read({ ...k, context: apiKeyContext(connectionId, k.position) }), addTo: k.add_to })) };
+  }
+  if (row.auth_type === "HMAC") return { type: "HMAC", secrets: row.secrets.map((s) => read({ ...s, context: hmacSecretContext(connectionId, s.id) })) };
   return { type: "NONE" };
 }

@@ -1,23 +1,20 @@
 import crypto from "node:crypto";
-import fs from "node:fs";
 import path from "node:path";
+import { preparePrivateDir, readOrCreatePrivateFile } from "../data-dir";
 
 /**
- * Reads a secret generated once into `<dataDir>/keys/<name>`, creating it (0600) on first use.
- * `wx` makes concurrent first starts agree on one value.
+ * Reads a secret generated once into `<dataDir>/keys/<name>` (0600, in a 0700 folder), creating it
+ * on first use. A file that does not hold a key of the right size stops the start with a clear
+ * message rather than encrypting with a broken key.
  */
 export function localSecret(dataDir: string, name: string, bytes = 32): Buffer {
   const file = path.join(dataDir, "keys", name);
-  try {
-    return Buffer.from(fs.readFileSync(file, "utf8").trim(), "base64");
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+  preparePrivateDir(path.dirname(file));
+  const key = Buffer.from(readOrCreatePrivateFile(file, () => crypto.randomBytes(bytes).toString("base64")), "base64");
+  if (key.length !== bytes) {
+    throw new Error(
+      `${file} does not hold a ${bytes}-byte key (it is empty or damaged). Restore it from a backup: secrets sealed with it cannot be opened without it.`,
+    );
   }
-  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  try {
-    fs.writeFileSync(file, crypto.randomBytes(bytes).toString("base64") + "\n", { mode: 0o600, flag: "wx" });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-  }
-  return Buffer.from(fs.readFileSync(file, "utf8").trim(), "base64");
+  return key;
 }

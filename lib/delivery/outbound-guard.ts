@@ -26,7 +26,39 @@ function normalise(address: string): ipaddr.IPv4 | ipaddr.IPv6 {
   return parsed;
 }
 
-/** Why an address is refused (its ipaddr.js range, e.g. "private", "loopback"), or null if allowed. */
+const v6 = (cidr: string) => ipaddr.parseCIDR(cidr) as [ipaddr.IPv6, number];
+const ipv4At = (bytes: number[], offset: number) => new ipaddr.IPv4(bytes.slice(offset, offset + 4));
+
+/**
+ * IPv6 forms that carry an IPv4 address a packet may end up at: `forwards` says whether the form is
+ * a working route to that IPv4 address (NAT64, SIIT), or a deprecated one that is refused anyway
+ * (IPv4-compatible ::a.b.c.d, 6to4), in which case `form` names the refusal.
+ */
+const EMBEDDING: ReadonlyArray<{ range: [ipaddr.IPv6, number]; form: string; v4Offset: number; forwards: boolean }> = [
+  { range: v6("64:ff9b::/96"), form: "rfc6052", v4Offset: 12, forwards: true }, // NAT64 well-known prefix
+  { range: v6("64:ff9b:1::/48"), form: "rfc6052", v4Offset: 12, forwards: true }, // NAT64 local use (RFC 8215)
+  { range: v6("::ffff:0:0:0/96"), form: "rfc6145", v4Offset: 12, forwards: true }, // SIIT IPv4-translated
+  { range: v6("::/96"), form: "ipv4Compatible", v4Offset: 12, forwards: false },
+  { range: v6("2002::/16"), form: "6to4", v4Offset: 2, forwards: false },
+];
+
+function embeddedIPv4(ip: ipaddr.IPv6) {
+  // :: and ::1 sit inside ::/96 but are IPv6's own unspecified and loopback addresses.
+  const range = ip.range();
+  if (range === "unspecified" || range === "loopback") return null;
+  const found = EMBEDDING.find((e) => ip.match(e.range));
+  return found ? { ...found, v4: ipv4At(ip.toByteArray(), found.v4Offset) } : null;
+}
+
+function allowed(ip: ipaddr.IPv4 | ipaddr.IPv6, allow: AllowList): boolean {
+  return allow.some(([range, bits]) => ip.kind() === range.kind() && ip.match(range as never, bits));
+}
+
+/**
+ * Why an address is refused (its ipaddr.js range, e.g. "private", "loopback"), or null if allowed.
+ * An IPv6 address that embeds an IPv4 one (::7f00:1, 64:ff9b::a9fe:a9fe, 2002:a00:1::) is judged
+ * by the IPv4 address too, and named by its range.
+ */
 export function refusalReason(address: string, allow: AllowList): string | null {
   let ip: ipaddr.IPv4 | ipaddr.IPv6;
   try {
@@ -34,8 +66,14 @@ export function refusalReason(address: string, allow: AllowList): string | null 
   } catch {
     return "not an IP address";
   }
-  for (const [range, bits] of allow) {
-    if (ip.kind() === range.kind() && ip.match(range as never, bits)) return null;
+  if (allowed(ip, allow)) return null;
+  if (ip.kind() === "ipv6") {
+    const embedded = embeddedIPv4(ip as ipaddr.IPv6);
+    if (embedded) {
+      const inner = refusalReason(embedded.v4.toString(), allow);
+      if (inner) return inner;
+      return embedded.forwards ? null : embedded.form;
+    }
   }
   const range = ip.range();
   return range === "unicast" ? null : range;
@@ -107,9 +145,9 @@ type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | dns.
  * A `lookup` for net/tls connect that applies the same rule to the address actually connected
  * to, so a DNS answer that changes after the save-time check (rebinding) is still refused.
  */
-export function guardedLookup(allow: AllowList) {
+export function guardedLookup(allow: AllowList, lookup: typeof dns.lookup = dns.lookup) {
   return (hostname: string, options: dns.LookupOptions, callback: LookupCallback) => {
-    dns.lookup(hostname, { ...options, all: true }, (err, results) => {
+    lookup(hostname, { ...options, all: true }, (err, results) => {
       if (err) return callback(err, "");
       const list = results as dns.LookupAddress[];
       for (const r of list) {

@@ -2,11 +2,13 @@ import type { SendResult } from "./http-client";
 
 export type Verdict = "delivered" | "retry" | "reject";
 
-/** 2xx delivers; network errors, timeouts, 408, 429 and 5xx are worth retrying; other answers are final. */
+/**
+ * 2xx delivers; network errors, timeouts, answers cut off (whatever their status), 408, 429 and 5xx
+ * are worth retrying; other complete answers are final.
+ */
 export function classifyResult(r: Pick<SendResult, "ok" | "status" | "error">): Verdict {
   if (r.ok) return "delivered";
-  if (r.error?.kind === "not_allowed") return "retry";
-  if (r.status === null) return "retry";
+  if (r.error || r.status === null) return "retry";
   if (r.status === 408 || r.status === 429 || r.status >= 500) return "retry";
   return "reject";
 }

@@ -5,7 +5,16 @@ import { createDb, type Db } from "../../lib/db/client";
 import { createPool } from "../../lib/db/pool";
 import { withDatabase } from "../../lib/db/url";
 
-export type TestDatabase = { url: string; name: string; db: Db; pool: pg.Pool; drop: () => Promise<void> };
+export type TestDatabase = {
+  /** The application's role (not a superuser), as `npm start` gives the web app and the worker; the owner's for an unmigrated database. */
+  url: string;
+  /** The database owner's: for migrating and for what only an owner may do. */
+  ownerUrl: string;
+  name: string;
+  db: Db;
+  pool: pg.Pool;
+  drop: () => Promise<void>;
+};
 
 /** A fresh database cloned from the migrated template (fast: a file copy inside PostgreSQL). */
 export async function createTestDatabase(options: { migrated?: boolean } = {}): Promise<TestDatabase> {
@@ -18,11 +27,13 @@ export async function createTestDatabase(options: { migrated?: boolean } = {}): 
   } finally {
     await admin.end();
   }
-  const url = withDatabase(adminUrl, name);
+  const ownerUrl = withDatabase(adminUrl, name);
+  const url = options.migrated === false ? ownerUrl : withDatabase(inject("pgAppUrl"), name);
   const db = createDb(url, 5);
   const pool = createPool(url, 5);
   return {
     url,
+    ownerUrl,
     name,
     db,
     pool,

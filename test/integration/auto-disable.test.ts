@@ -93,7 +93,7 @@ describe("auto-disable", () => {
     const loaded = await loadAutoDisabledNotice(f.pool, job!.data);
 
     const smtp = await startSmtpSink();
-    const mailer = createMailer({ smtpUrl: smtp.url, emailFrom: "t@example.com", dataDir: "/nonexistent" }, pino({ level: "silent" }));
+    const mailer = createMailer({ smtpUrl: smtp.url, smtpRequireTls: false, emailFrom: "t@example.com", dataDir: "/nonexistent" }, pino({ level: "silent" }));
     await mailer.send(autoDisabledEmail({ ...loaded!.notice, appUrl: "https://tributary.example" }, loaded!.to));
     mailer.close();
     await smtp.close();

@@ -16,6 +16,7 @@ import {
   updateConnection,
 } from "../../lib/connections/service";
 import { createSecretBox } from "../../lib/crypto/secret-box";
+import { apiKeyContext, hmacSecretContext } from "../../lib/crypto/secret-context";
 import { EXCERPT_CHARS } from "../../lib/delivery/attempt";
 import { USER_AGENT } from "../../lib/delivery/delivery-request";
 import { sign } from "../../lib/delivery/hmac-signature";
@@ -241,7 +242,7 @@ describe("creating a connection", () => {
     expect(keys[0]!.valueEncrypted).not.toContain(DD_KEY);
     expect(keys[0]!.valueEncrypted).not.toContain("SECRET");
     expect(keys[1]!.valueEncrypted).not.toContain(DD_TAGS);
-    expect(keys.map((k) => box.open(k.valueEncrypted))).toEqual([DD_KEY, DD_TAGS]);
+    expect(keys.map((k) => box.open(k.valueEncrypted, apiKeyContext(k.connectionId, k.position)))).toEqual([DD_KEY, DD_TAGS]);
 
     expect(result.connection.url).toBe(`${receiver.url}?source=tributary`);
     expect(result.connection.auth).toEqual({
@@ -278,7 +279,7 @@ describe("creating a connection", () => {
     expect(result.connection.auth.hmac_secrets).toEqual([{ id: expect.stringMatching(UUID), created_at: expect.any(String), hint: `••••${secret.slice(-4)}` }]);
     const row = await t.db.hmacSecret.findFirstOrThrow();
     expect(row.secretEncrypted).not.toContain(secret);
-    expect(box.open(row.secretEncrypted)).toBe(secret);
+    expect(box.open(row.secretEncrypted, hmacSecretContext(row.connectionId, row.id))).toBe(secret);
     const shown = json([result.connection, await listConnections(deps, principal.organizationId), await events()]);
     expect(shown).not.toContain(secret);
 
@@ -571,7 +572,7 @@ describe("editing a connection", () => {
     expect(req.query.get("ddtags")).toBe(DD_TAGS);
     expect(result.connection.auth.keys.map((k) => k.value_hint)).toEqual(["••••9f3a", "••••cops"]);
     const keys = await t.db.connectionApiKey.findMany({ orderBy: { position: "asc" } });
-    expect(keys.map((k) => box.open(k.valueEncrypted))).toEqual([DD_KEY, DD_TAGS]);
+    expect(keys.map((k) => box.open(k.valueEncrypted, apiKeyContext(k.connectionId, k.position)))).toEqual([DD_KEY, DD_TAGS]);
     expect((await events()).at(-1)!.data).toMatchObject({ changed: ["url"] });
 
     // Still sent on the next test of the saved connection.
@@ -621,7 +622,7 @@ describe("editing a connection", () => {
       expect(headerOf(req, "dd-api-key")).toBe("key-for-the-new-place-1234");
       expect(req.rawBody).not.toContain(DD_KEY);
       const keys = await t.db.connectionApiKey.findMany();
-      expect(keys.map((k) => box.open(k.valueEncrypted))).toEqual(["key-for-the-new-place-1234"]);
+      expect(keys.map((k) => box.open(k.valueEncrypted, apiKeyContext(k.connectionId, k.position)))).toEqual(["key-for-the-new-place-1234"]);
     });
 
     it("gives an HMAC connection a new secret, shown once, and retires the old ones", async () => {
@@ -637,7 +638,7 @@ describe("editing a connection", () => {
       expect(other.verifies(req, created.hmacSecret!)).toBe(false);
       expect(String(req.headers["x-opal-signature"]).split(",")).toHaveLength(1);
       const secrets = await t.db.hmacSecret.findMany({ where: { connectionId: created.connection.id } });
-      expect(secrets.map((s) => box.open(s.secretEncrypted))).toEqual([result.hmacSecret]);
+      expect(secrets.map((s) => box.open(s.secretEncrypted, hmacSecretContext(s.connectionId, s.id)))).toEqual([result.hmacSecret]);
       expect(result.connection.auth.hmac_secrets).toHaveLength(1);
       expect((await events()).at(-1)!.data).toMatchObject({ changed: ["url", "auth"] });
     });
@@ -659,7 +660,7 @@ describe("editing a connection", () => {
     expect(headerOf(req, "dd-api-key")).toBe("rotated-value-0000-abcd");
     expect(req.query.get("ddtags")).toBeNull();
     const keys = await t.db.connectionApiKey.findMany();
-    expect(keys.map((k) => [k.key, box.open(k.valueEncrypted)])).toEqual([["DD-API-KEY", "rotated-value-0000-abcd"]]);
+    expect(keys.map((k) => [k.key, box.open(k.valueEncrypted, apiKeyContext(k.connectionId, k.position))])).toEqual([["DD-API-KEY", "rotated-value-0000-abcd"]]);
     expect((await events()).at(-1)!.data).toMatchObject({ changed: ["auth"] });
   });
 

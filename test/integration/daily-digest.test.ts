@@ -29,7 +29,7 @@ afterEach(async () => {
   await t.drop();
 });
 
-const mailer = () => createMailer({ smtpUrl: smtp.url, emailFrom: "t@example.com", dataDir: "/nonexistent" }, pino({ level: "silent" }));
+const mailer = () => createMailer({ smtpUrl: smtp.url, smtpRequireTls: false, emailFrom: "t@example.com", dataDir: "/nonexistent" }, pino({ level: "silent" }));
 
 async function fail(connectionId: string, eventSeq: number, hoursAgo: number, status: number | null, error: string | null = null) {
   await t.db.deliveryFailure.create({
@@ -95,7 +95,7 @@ describe("the daily digest", () => {
   it("releases the claim when sending fails, so the job's retry sends it", async () => {
     const { id } = await f.connect(r);
     await fail(id, 1, 1, 500);
-    const broken = createMailer({ smtpUrl: "smtp://127.0.0.1:1", emailFrom: "t@example.com", dataDir: "/nonexistent" }, pino({ level: "silent" }));
+    const broken = createMailer({ smtpUrl: "smtp://127.0.0.1:1", smtpRequireTls: false, emailFrom: "t@example.com", dataDir: "/nonexistent" }, pino({ level: "silent" }));
     await expect(sendDailyDigests(f.pool, broken, "https://tributary.example")).rejects.toThrow();
     broken.close();
     const m = mailer();

@@ -50,6 +50,7 @@ describe("loadConfig", () => {
     [{ DATABASE_URL: "mysql://x" }, /DATABASE_URL: must be a postgres/],
     [{ ENCRYPTION_KEY: "c2hvcnQ=" }, /ENCRYPTION_KEY: must be 32 bytes/],
     [{ SMTP_URL: "http://mail" }, /SMTP_URL/],
+    [{ SMTP_REQUIRE_TLS: "maybe" }, /SMTP_REQUIRE_TLS: must be true or false/],
     [{ BOOTSTRAP_ADMIN_EMAIL: "not-an-email", BOOTSTRAP_ADMIN_PASSWORD: "x" }, /BOOTSTRAP_ADMIN_EMAIL/],
     [{ TRUST_PROXY_HOPS: "-1" }, /TRUST_PROXY_HOPS/],
     [{ SETUP_TOKEN: "short" }, /SETUP_TOKEN: must be at least 16 characters/],
@@ -60,5 +61,18 @@ describe("loadConfig", () => {
   ])("explains invalid values: %j", (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it.each([
+    ["smtp://mail.example.com:587", undefined, true],
+    ["smtp://user:pw@10.0.0.5:25", undefined, true],
+    ["smtps://mail.example.com", undefined, true],
+    ["smtp://127.0.0.1:2525", undefined, false],
+    ["smtp://localhost:25", undefined, false],
+    ["smtp://[::1]:25", undefined, false],
+    ["smtp://mail.example.com:587", "false", false],
+    ["smtp://localhost:25", "TRUE", true],
+  ])("requires TLS for %s (SMTP_REQUIRE_TLS=%s): %s", (url, explicit, required) => {
+    expect(loadConfig({ SMTP_URL: url, SMTP_REQUIRE_TLS: explicit }).smtpRequireTls).toBe(required);
   });
 });

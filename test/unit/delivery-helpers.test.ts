@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { CursorWindow } from "../../lib/delivery/cursor-window";
+import { DeadlineSweeper } from "../../lib/delivery/deadline-sweeper";
 import { trimFraction } from "../../lib/events/event-store";
 import type { FailureKind } from "../../lib/delivery/http-client";
 import { classifyResult, nextRetryDelay, parseRetryAfter } from "../../lib/delivery/retry-policy";
@@ -28,6 +29,57 @@ describe("classifyResult", () => {
 
   it.each<FailureKind>(["timeout", "dns", "tls", "refused", "network", "not_allowed"])("retries a %s error with no response", (kind) => {
     expect(classifyResult(failed(kind))).toBe("retry");
+  });
+
+  it.each([200, 204, 400, 404])("retries a %i answer that was cut off (reset or past the deadline) rather than trust or reject it", (status) => {
+    expect(classifyResult({ ok: false, status, error: { kind: "timeout", message: "cut off" } })).toBe("retry");
+    expect(classifyResult({ ok: false, status, error: { kind: "network", message: "ECONNRESET" } })).toBe("retry");
+  });
+});
+
+describe("DeadlineSweeper", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("expires requests past their deadline, in order, with one interval that runs only while something is in flight", () => {
+    vi.useFakeTimers();
+    const sweeper = new DeadlineSweeper(1_000, () => new Error("late"), 100);
+    const fired: string[] = [];
+    const a = sweeper.begin();
+    a.addEventListener("abort", () => fired.push("a"));
+    vi.advanceTimersByTime(500);
+    const b = sweeper.begin();
+    b.addEventListener("abort", () => fired.push("b"));
+    const c = sweeper.begin();
+    sweeper.end(c);
+    expect(vi.getTimerCount()).toBe(1);
+
+    vi.advanceTimersByTime(600);
+    expect(fired).toEqual(["a"]);
+    expect(a).toMatchObject({ aborted: true, reason: new Error("late") });
+    expect(b.aborted).toBe(false);
+    vi.advanceTimersByTime(500);
+    expect(fired).toEqual(["a", "b"]);
+    expect(sweeper.inFlight).toBe(0);
+    vi.advanceTimersByTime(100);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it("never fires for a request that ended in time, nor a listener that was removed", () => {
+    vi.useFakeTimers();
+    const sweeper = new DeadlineSweeper(1_000, () => new Error("late"), 100);
+    const fired: string[] = [];
+    const done = sweeper.begin();
+    done.addEventListener("abort", () => fired.push("done"));
+    sweeper.end(done);
+    const removed = sweeper.begin();
+    removed.addEventListener("abort", () => fired.push("removed"));
+    removed.removeEventListener();
+    vi.advanceTimersByTime(2_000);
+    expect(fired).toEqual([]);
+    expect(done.aborted).toBe(false);
+    expect(removed.aborted).toBe(true);
   });
 });
 

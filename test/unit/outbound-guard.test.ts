@@ -1,6 +1,8 @@
+import dns from "node:dns";
 import { describe, expect, it } from "vitest";
-import { checkDestination, parseAllowList, parseDestinationUrl, refusalReason } from "../../lib/delivery/outbound-guard";
+import { checkDestination, guardedLookup, parseAllowList, parseDestinationUrl, refusalReason } from "../../lib/delivery/outbound-guard";
 import { AppError } from "../../lib/errors";
+import { createHttpClient } from "../../lib/delivery/http-client";
 
 const none = parseAllowList([]);
 
@@ -27,10 +29,33 @@ describe("refusalReason without an allow list", () => {
     ["224.0.0.1", "multicast"],
     ["ff02::1", "multicast"],
     ["255.255.255.255", "broadcast"],
-    ["64:ff9b::a00:1", "rfc6052"],
-    ["2002:a00:1::", "6to4"],
   ])("refuses %s as %s", (address, range) => {
     expect(refusalReason(address, none)).toBe(range);
+  });
+
+  // IPv6 spellings that carry an IPv4 address: judged by what they carry.
+  it.each([
+    ["::7f00:1", "loopback"], // IPv4-compatible ::127.0.0.1
+    ["::127.0.0.1", "loopback"],
+    ["::a9fe:a9fe", "linkLocal"], // ::169.254.169.254, cloud metadata
+    ["::a00:1", "private"],
+    ["::808:808", "ipv4Compatible"], // deprecated form, refused even with a public address inside
+    ["::ffff:0:7f00:1", "loopback"], // SIIT IPv4-translated
+    ["64:ff9b::7f00:1", "loopback"], // NAT64
+    ["64:ff9b::a9fe:a9fe", "linkLocal"],
+    ["64:ff9b::a00:1", "private"],
+    ["64:ff9b:1::c0a8:101", "private"], // NAT64 local-use prefix
+    ["2002:a00:1::", "private"], // 6to4 of 10.0.0.1
+    ["2002:7f00:1::1", "loopback"],
+    ["2002:a9fe:a9fe::1", "linkLocal"],
+    ["2002:808:808::1", "6to4"], // deprecated relay, refused even when public
+    ["2001:0:4136:e378:8000:63bf:3fff:fdd2", "teredo"],
+  ])("refuses the IPv4-embedding address %s as %s", (address, range) => {
+    expect(refusalReason(address, none)).toBe(range);
+  });
+
+  it("allows NAT64 to a public IPv4 address (how an IPv6-only host reaches IPv4 destinations)", () => {
+    expect(refusalReason("64:ff9b::808:808", none)).toBeNull();
   });
 
   it.each(["8.8.8.8", "172.32.0.1", "1.1.1.1", "2606:4700::1111", "2a00:1450:4001:80b::200e", "::ffff:8.8.8.8"])(
@@ -63,6 +88,13 @@ describe("refusalReason with OUTBOUND_ALLOW_CIDRS", () => {
     expect(refusalReason(address, allow)).toBe(range);
   });
 
+  it("admits NAT64 to an allowed IPv4 range, but never the deprecated IPv4-compatible or 6to4 forms", () => {
+    expect(refusalReason("64:ff9b::a01:203", allow)).toBeNull();
+    expect(refusalReason("::7f00:1", allow)).toBe("ipv4Compatible");
+    expect(refusalReason("2002:7f00:1::1", allow)).toBe("6to4");
+    expect(refusalReason("::7f00:1", parseAllowList(["::/96"]))).toBeNull();
+  });
+
   it("does not let an IPv4 range admit an IPv6 address or the reverse", () => {
     expect(refusalReason("fc00::1", parseAllowList(["10.0.0.0/8"]))).toBe("uniqueLocal");
     expect(refusalReason("10.0.0.1", parseAllowList(["fc00::/7"]))).toBe("private");
@@ -93,7 +125,7 @@ describe("destination URLs", () => {
   });
 
   // WHATWG URL parsing normalises these spellings of 127.0.0.1 before the guard sees them.
-  it.each(["http://2130706433/", "http://0x7f000001/", "http://127.1/", "http://[::ffff:7f00:1]/", "http://[::1]:8080/"])(
+  it.each(["http://2130706433/", "http://0x7f000001/", "http://127.1/", "http://[::ffff:7f00:1]/", "http://[::1]:8080/", "http://[::127.0.0.1]/", "http://[::7f00:1]:9/", "http://[64:ff9b::127.0.0.1]/"])(
     "refuses the loopback spelling %s without a DNS lookup",
     async (raw) => {
       await expect(checkDestination(raw, none)).rejects.toMatchObject({ code: "DESTINATION_NOT_ALLOWED", details: { range: "loopback" } });
@@ -106,11 +138,54 @@ describe("destination URLs", () => {
     expect(addresses).toEqual(["8.8.8.8"]);
   });
 
+  it("refuses a literal IPv4-compatible address of the metadata service", async () => {
+    await expect(checkDestination("http://[::a9fe:a9fe]/latest/meta-data/", none)).rejects.toMatchObject({
+      code: "DESTINATION_NOT_ALLOWED",
+      details: { range: "linkLocal" },
+    });
+  });
+
   it("refuses a name that resolves to loopback", async () => {
     await expect(checkDestination("http://localhost:9/", none)).rejects.toMatchObject({
       code: "DESTINATION_NOT_ALLOWED",
       details: { host: "localhost", range: "loopback" },
     });
+  });
+});
+
+describe("the delivery HTTP client and literal addresses", () => {
+  it.each(["http://[::7f00:1]:9/x", "http://[::a9fe:a9fe]/latest", "http://[64:ff9b::a00:1]/", "http://[2002:7f00:1::1]/"])("refuses %s before connecting", async (raw) => {
+    const http = createHttpClient({ allow: none });
+    const result = await http.post(new URL(raw), {}, "{}");
+    await http.close();
+    expect(result).toMatchObject({ ok: false, status: null, latencyMs: 0, error: { kind: "not_allowed" } });
+  });
+});
+
+describe("guardedLookup (the connect-time check of DNS answers)", () => {
+  // A resolver that answers like a DNS server under an attacker's control; the real one cannot be made to.
+  const answering =
+    (addresses: string[]): typeof dns.lookup =>
+    ((_host: string, _opts: unknown, cb: (err: null, list: dns.LookupAddress[]) => void) =>
+      cb(null, addresses.map((address) => ({ address, family: address.includes(":") ? 6 : 4 })))) as never;
+  const lookupWith = (addresses: string[], allow = none) =>
+    new Promise<{ err: (Error & { code?: string; details?: unknown }) | null; address: unknown }>((resolve) =>
+      guardedLookup(allow, answering(addresses))("rebind.example", {}, (err, address) => resolve({ err, address })),
+    );
+
+  it.each([
+    [["::7f00:1"], "loopback"],
+    [["::a9fe:a9fe"], "linkLocal"],
+    [["64:ff9b::a00:1"], "private"],
+    [["2002:c0a8:101::1"], "private"],
+    [["93.184.216.34", "::ffff:0:a9fe:a9fe"], "linkLocal"],
+  ])("refuses the answer %j as %s", async (addresses, range) => {
+    const { err } = await lookupWith(addresses);
+    expect(err).toMatchObject({ code: "DESTINATION_NOT_ALLOWED", details: { range } });
+  });
+
+  it("passes a public answer through", async () => {
+    expect(await lookupWith(["93.184.216.34"])).toEqual({ err: null, address: "93.184.216.34" });
   });
 });
 
