@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures/test";
 import pg from "pg";
 import { startReceiver, type Receiver } from "../test/helpers/receiver";
 import { freePort } from "../test/helpers/ports";
