@@ -58,7 +58,7 @@ describe("retention", () => {
     const recent = await redelivery(1, "COMPLETED");
 
     const result = await purgeExpired(f.pool, new Date(), 3);
-    expect(result).toEqual({ failures: 2, events: 9, redeliveries: 1 });
+    expect(result).toEqual({ failures: 2, events: 9, redeliveries: 1, eventTypes: 0 });
     const keptRedeliveries = (await t.db.redelivery.findMany({ select: { id: true } })).map((x) => x.id);
     expect(keptRedeliveries.sort()).toEqual([oldRunning.id, recent.id].sort());
     expect(keptRedeliveries).not.toContain(oldDone.id);

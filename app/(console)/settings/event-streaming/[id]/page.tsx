@@ -10,7 +10,10 @@ import { EventStreamingBreadcrumb } from "@/components/ui/breadcrumb";
 import { AdminsOnly } from "@/components/layout/admins-only";
 import { settingsPageUser } from "@/lib/auth/require-admin";
 import { serviceDeps } from "@/lib/connections/deps";
-import { getConnection } from "@/lib/connections/service";
+import { catchUpPreview, eventTypeChoices, getConnection } from "@/lib/connections/service";
+import { ageText } from "@/lib/connections/age-text";
+import { catchUpConfirm } from "@/components/connections/catch-up-confirm";
+import { connectionFormValues } from "@/lib/connections/form-values";
 import { AppError } from "@/lib/errors";
 import {
   addHmacSecretAction,
@@ -46,6 +49,9 @@ export default async function ConnectionPage({ params }: { params: Promise<{ id:
   }
   const c = connection;
   const details = c.disabled_details as { summary?: string } | null;
+  const [eventTypes, preview] = await Promise.all([eventTypeChoices(serviceDeps(), user.organizationId), catchUpPreview(serviceDeps(), user.organizationId, c.id)]);
+  const skip = c.catch_up_skip;
+  const confirm = catchUpConfirm(preview);
 
   return (
     <div className="max-w-3xl space-y-6">
@@ -58,7 +64,13 @@ export default async function ConnectionPage({ params }: { params: Promise<{ id:
         <div className="flex items-center gap-3">
           <StatusBadge connection={c} />
           <span className="text-sm text-slate-700">Connection Enabled</span>
-          <EnabledToggle id={c.id} name={c.name} enabled={c.enabled} action={setEnabledAction} />
+          <EnabledToggle
+            id={c.id}
+            name={c.name}
+            enabled={c.enabled}
+            action={setEnabledAction}
+            confirmEnable={confirm}
+          />
         </div>
       </div>
 
@@ -85,6 +97,25 @@ export default async function ConnectionPage({ params }: { params: Promise<{ id:
         </Alert>
       )}
 
+      {confirm && (
+        <Alert tone="warning" title="Events older than this destination accepts are waiting">
+          {confirm.message}
+        </Alert>
+      )}
+      {skip && (
+        <Alert tone="info" title="Skipped when last re-enabled">
+          On {new Date(skip.skipped_at).toLocaleString()}, {skip.events.toLocaleString("en-US")} event{skip.events === 1 ? " was" : "s were"} skipped
+          {skip.oldest_event_at && skip.newest_event_at
+            ? `, stored from ${new Date(skip.oldest_event_at).toLocaleString()} to ${new Date(skip.newest_event_at).toLocaleString()}`
+            : ""}
+          : older than {ageText(skip.max_event_age_seconds)}, which this destination does not accept. They are listed as given up under{" "}
+          <Link href={`/settings/event-streaming/failures?connection_id=${c.id}`} className="font-medium underline">
+            Failed deliveries
+          </Link>
+          . Redelivery skips them while the catch-up limit is set; clear it below to send them anyway.
+        </Alert>
+      )}
+
       <p className="text-sm">
         <Link href={`/settings/event-streaming/failures?connection_id=${c.id}`} className="font-medium text-indigo-700 hover:underline">
           Failed deliveries of this connection →
@@ -98,12 +129,9 @@ export default async function ConnectionPage({ params }: { params: Promise<{ id:
       <Section title="Settings" description="Changing the URL or authorization sends a test event first; the change is saved only if it succeeds.">
         <EditConnection
           id={c.id}
-          initial={{
-            name: c.name,
-            url: c.url,
-            auth: { type: c.auth.type, keys: c.auth.keys.map((k) => ({ key: k.key, value: "", add_to: k.add_to })) },
-          }}
+          initial={connectionFormValues(c)}
           valueHints={c.auth.keys.map((k) => k.value_hint)}
+          eventTypes={eventTypes}
           updateAction={updateConnectionAction}
         />
       </Section>
