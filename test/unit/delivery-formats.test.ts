@@ -5,6 +5,7 @@ import { requestBody, testEventBody } from "../../lib/delivery/formats/request-b
 import { contentType, encode, frame, frameOverhead, hecTime, requestBytes } from "../../lib/delivery/formats/wire-format";
 import { verify } from "../../lib/delivery/hmac-signature";
 import { wireEvent } from "../../lib/events/envelope";
+import { splitConcatenatedJson } from "../helpers/receiver";
 
 const events = [
   wireEvent({ eventType: "USER_LOGGED_IN", timestamp: "2024-10-22T18:20:31.622Z", actor: { email: "ada@example.com" }, data: { n: 1 } }),
@@ -13,27 +14,6 @@ const events = [
 ];
 const stored = events.map((event) => ({ event, body: JSON.stringify(event) }));
 const bytes = (s: string) => Buffer.byteLength(s);
-
-/** A Splunk HEC body back into its envelopes: objects concatenated with nothing between them. */
-function splitConcatenated(text: string): unknown[] {
-  const out: unknown[] = [];
-  let depth = 0;
-  let start = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (inString) {
-      if (c === "\\") i++;
-      else if (c === '"') inString = false;
-    } else if (c === '"') inString = true;
-    else if (c === "{") depth++;
-    else if (c === "}" && --depth === 0) {
-      out.push(JSON.parse(text.slice(start, i + 1)));
-      start = i + 1;
-    }
-  }
-  return out;
-}
 
 describe("wire formats", () => {
   it("EVENT: the body is exactly the one event's JSON, as the seed sends it", () => {
@@ -56,7 +36,7 @@ describe("wire formats", () => {
   it("SPLUNK_HEC: concatenated envelopes with the epoch time in seconds with milliseconds and the opal:event sourcetype", () => {
     const text = encode("SPLUNK_HEC", stored);
     expect(text.startsWith('{"time":1729621231.622,"sourcetype":"opal:event","event":{"id":')).toBe(true);
-    expect(splitConcatenated(text)).toEqual([
+    expect(splitConcatenatedJson(text)).toEqual([
       { time: 1729621231.622, sourcetype: "opal:event", event: events[0] },
       { time: 1729621232.5, sourcetype: "opal:event", event: events[1] },
       { time: 1729621233, sourcetype: "opal:event", event: events[2] },
