@@ -126,7 +126,7 @@ export default async function ConnectionPage({ params }: { params: Promise<{ id:
         <SendTestButton id={c.id} action={testConnectionAction} />
       </Section>
 
-      <Section title="Settings" description="Changing the URL or authorization sends a test event first; the change is saved only if it succeeds.">
+      <Section title="Settings" description="Changing the URL, authorization or format sends a test event first; the change is saved only if it succeeds.">
         <EditConnection
           id={c.id}
           initial={connectionFormValues(c)}
