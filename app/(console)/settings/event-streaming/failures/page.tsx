@@ -5,7 +5,14 @@ import { PageHeader } from "@/components/ui/page-header";
 import { currentUser } from "@/lib/auth/session";
 import { serviceDeps } from "@/lib/connections/deps";
 import { connectionNames } from "@/lib/connections/service";
-import { cancelRedeliveryAction, failureDetailAction, listFailuresAction, listRedeliveriesAction, redeliverAction } from "./actions";
+import {
+  cancelRedeliveryAction,
+  failureDetailAction,
+  listFailureGroupsAction,
+  listFailuresAction,
+  listRedeliveriesAction,
+  redeliverAction,
+} from "./actions";
 
 export const metadata: Metadata = { title: "Failed deliveries" };
 
@@ -20,7 +27,7 @@ export default async function FailuresPage({ searchParams }: { searchParams: Pro
       <EventStreamingBreadcrumb current="Failed deliveries" />
       <PageHeader
         title="Failed deliveries"
-        description="Every failed delivery attempt of the last 30 days, newest first. Retryable failures are retried automatically; the outcome shows what happened next. Events that were given up or rejected can be redelivered."
+        description="Failed deliveries of the last 30 days, one row per event and connection, the latest attempted first; open a row for every attempt. Retryable failures are retried automatically; the outcome shows what happened next. Events that were given up or rejected can be redelivered."
       />
       <FailuresBrowser
         connections={connections}
@@ -30,7 +37,8 @@ export default async function FailuresPage({ searchParams }: { searchParams: Pro
           event_type: first(params.event_type),
           range: first(params.range) || "30d",
         }}
-        listAction={listFailuresAction}
+        listAction={listFailureGroupsAction}
+        attemptsAction={listFailuresAction}
         detailAction={failureDetailAction}
         redeliverAction={redeliverAction}
         listRedeliveriesAction={listRedeliveriesAction}
