@@ -21,7 +21,9 @@ export function healthLines(h: ConnectionHealthDto, now = new Date()): [string, 
   const waiting =
     h.lag_events === 0
       ? "none"
-      : `${h.lag_events.toLocaleString("en-US")}${h.lag_capped ? "+" : ""} events${h.oldest_pending_at ? `, the oldest stored ${when(h.oldest_pending_at)}` : ""}`;
+      : `${h.lag_events.toLocaleString("en-US")}${h.lag_capped ? "+" : ""} ${h.lag_events === 1 && !h.lag_capped ? "event" : "events"}${
+          h.oldest_pending_at ? `, the oldest stored ${when(h.oldest_pending_at)}` : ""
+        }`;
   return [
     ["Status", state],
     ["Last successful delivery", when(h.last_success_at)],

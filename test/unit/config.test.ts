@@ -16,6 +16,14 @@ describe("loadConfig", () => {
     });
   });
 
+  it("warns of a failing connection after HEALTH_WARNING_MINUTES and keeps statistics unless CONNECTION_STATS=off", () => {
+    expect(loadConfig({}).healthWarning).toEqual({ afterMs: 60 * 60_000, minAttempts: 5 });
+    expect(loadConfig({}).connectionStats).toBe(true);
+    const c = loadConfig({ HEALTH_WARNING_MINUTES: "15", AUTO_DISABLE_OUTAGE_MIN_ATTEMPTS: "3", CONNECTION_STATS: "off" });
+    expect(c.healthWarning).toEqual({ afterMs: 15 * 60_000, minAttempts: 3 });
+    expect(c.connectionStats).toBe(false);
+  });
+
   it("is frozen", () => {
     const c = loadConfig({});
     expect(Object.isFrozen(c)).toBe(true);
@@ -37,6 +45,8 @@ describe("loadConfig", () => {
     [{ DATABASE_URL: "mysql://x" }, /DATABASE_URL: must be a postgres/],
     [{ ENCRYPTION_KEY: "c2hvcnQ=" }, /ENCRYPTION_KEY: must be 32 bytes/],
     [{ SMTP_URL: "http://mail" }, /SMTP_URL/],
+    [{ HEALTH_WARNING_MINUTES: "0" }, /HEALTH_WARNING_MINUTES/],
+    [{ CONNECTION_STATS: "maybe" }, /CONNECTION_STATS: must be on or off/],
     [{ BOOTSTRAP_ADMIN_EMAIL: "not-an-email", BOOTSTRAP_ADMIN_PASSWORD: "x" }, /BOOTSTRAP_ADMIN_EMAIL/],
   ])("explains invalid values: %j", (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
