@@ -1,7 +1,7 @@
 "use client";
 
 import { useInfiniteQuery } from "@tanstack/react-query";
-import { usePathname, useRouter } from "next/navigation";
+import { usePathname } from "next/navigation";
 import { useState } from "react";
 import { type ActionResult, unwrap } from "@/lib/api/action-result";
 import type { FailureGroupDto } from "@/lib/failures/list-failures";
@@ -37,7 +37,6 @@ export function FailuresBrowser({
   listRedeliveriesAction: () => Promise<ActionResult<{ data: RedeliveryWithProblems[] }>>;
   cancelRedeliveryAction: (id: string) => Promise<ActionResult<{ redelivery: RedeliveryDto }>>;
 }) {
-  const router = useRouter();
   const pathname = usePathname();
   const [filters, setFilters] = useState<Filters>({ ...initialFilters, range: RANGES[initialFilters.range] ? initialFilters.range : "30d" });
   const [open, setOpen] = useState<string | null>(null);
@@ -50,7 +49,9 @@ export function FailuresBrowser({
     setOpen(null);
     setSelected(new Set());
     const qs = new URLSearchParams(Object.entries(merged).filter(([k, v]) => v && !(k === "range" && v === "30d")));
-    router.replace(qs.size ? `${pathname}?${qs}` : pathname, { scroll: false });
+    // The history API updates the address at once (Next.js keeps its router in step) without a
+    // server round trip: the list is fetched by the query below, and a reload sees the new filters.
+    window.history.replaceState(null, "", qs.size ? `${pathname}?${qs}` : pathname);
   };
 
   const query = useInfiniteQuery({
