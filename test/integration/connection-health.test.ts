@@ -1,3 +1,4 @@
+import pg from "pg";
 import PgBoss from "pg-boss";
 import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -99,9 +100,16 @@ describe("per-minute statistics", () => {
     const m = new MetricsCollector();
     m.attempted(id, { ok: true, latencyMs: 5 });
     m.attempted(id, { ok: false, latencyMs: 5 });
-    await t.db.$executeRawUnsafe("ALTER TABLE connection_stats RENAME TO connection_stats_away");
-    await expect(m.flush(f.pool)).rejects.toThrow();
-    await t.db.$executeRawUnsafe("ALTER TABLE connection_stats_away RENAME TO connection_stats");
+    // Renaming a table is the owner's right, not the app role's.
+    const owner = new pg.Client({ connectionString: t.ownerUrl });
+    await owner.connect();
+    try {
+      await owner.query("ALTER TABLE connection_stats RENAME TO connection_stats_away");
+      await expect(m.flush(f.pool)).rejects.toThrow();
+      await owner.query("ALTER TABLE connection_stats_away RENAME TO connection_stats");
+    } finally {
+      await owner.end();
+    }
     m.attempted(id, { ok: true, latencyMs: 5 });
     await m.flush(f.pool);
     const stats = await connectionStats(f.pool, f.principal.organizationId, id, "1h");
