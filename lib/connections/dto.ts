@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { Prisma } from "../db/generated/client";
 import type { EventFilter } from "../delivery/event-filter";
 import { compressionSchema, formatSchema } from "./schemas";
+import { type ConnectionHealthDto, connectionHealthSchema } from "../health/connection-health";
 
 export const connectionInclude = {
   apiKeys: { orderBy: { position: "asc" } },
@@ -45,6 +46,7 @@ export const connectionSchema = z.object({
   event_filter: z.object({ include: z.array(z.string()), exclude: z.array(z.string()) }).nullable(),
   max_event_age_seconds: z.int().nullable().meta({ description: "The catch-up limit: re-enabling skips events older than this; null: only the 7-day rule" }),
   catch_up_skip: catchUpSkipSchema.nullable().meta({ description: "What the last re-enable skipped because of the catch-up limit" }),
+  health: connectionHealthSchema,
   created_by: userRefSchema.nullable(),
   created_at: z.iso.datetime(),
   updated_at: z.iso.datetime(),
@@ -62,7 +64,7 @@ export const hmacSecretCreatedSchema = z.object({
   created_at: z.iso.datetime(),
 });
 
-export function toConnectionDto(row: ConnectionRow, users: ReadonlyMap<string, UserRef>): ConnectionDto {
+export function toConnectionDto(row: ConnectionRow, users: ReadonlyMap<string, UserRef>, health: ConnectionHealthDto): ConnectionDto {
   return {
     id: row.id,
     name: row.name,
@@ -83,6 +85,7 @@ export function toConnectionDto(row: ConnectionRow, users: ReadonlyMap<string, U
     event_filter: (row.eventFilter as EventFilter | null) ?? null,
     max_event_age_seconds: row.maxEventAgeSeconds,
     catch_up_skip: (row.catchUpSkip as CatchUpSkip | null) ?? null,
+    health,
     created_by: row.createdById ? (users.get(row.createdById) ?? null) : null,
     created_at: row.createdAt.toISOString(),
     updated_at: row.updatedAt.toISOString(),

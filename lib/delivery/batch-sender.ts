@@ -38,8 +38,8 @@ export type BatchOutcome<T> = {
 };
 
 export type BatchSenderOptions = {
-  /** Called after every request (health tracking). */
-  onAnswer?: (verdict: AttemptVerdict, attemptedAt: number) => void;
+  /** Called after every request with the number of events it carried (statistics and health tracking). */
+  onAnswer?: (verdict: AttemptVerdict, attemptedAt: number, events: number) => void;
   /** Checked between the requests of a bisection. */
   stopping?: () => boolean;
   now?: () => number;
@@ -123,7 +123,7 @@ export class BatchSender {
     out.requests++;
     const verdict = await attempt(this.http, this.prepared, body, { at: new Date(attemptedAt) });
     if (verdict.outcome === "ok") out.deliveredStatus = verdict.status;
-    this.options.onAnswer?.(verdict, attemptedAt);
+    this.options.onAnswer?.(verdict, attemptedAt, items.length);
     if (verdict.status === 413 && items.length === 1) {
       verdict.error = `${verdict.error ?? ""} This event alone is ${Buffer.byteLength(body.signed).toLocaleString("en-US")} bytes; the destination takes no request that large, so it cannot be delivered as it is.`.trim();
     }

@@ -159,7 +159,11 @@ class RedeliveryRun {
         continue;
       }
       const intake = intakeLimits(loaded.target.url);
-      const sender = new BatchSender(this.deps.http, prepareTarget(loaded.target), loaded.delivery, intake, { stopping: () => this.stopping() });
+      const sender = new BatchSender(this.deps.http, prepareTarget(loaded.target), loaded.delivery, intake, {
+        stopping: () => this.stopping(),
+        // Per-event statistics and health, as the stream records them.
+        onAnswer: (verdict, at, events) => this.deps.metrics?.attempted(id, { ok: verdict.outcome === "ok", latencyMs: verdict.latencyMs, events }),
+      });
       const batch = intake ? { ...loaded.delivery.batch, maxEvents: Math.min(loaded.delivery.batch.maxEvents, intake.maxEvents) } : loaded.delivery.batch;
       this.targets.set(id, { sender, settings: { ...loaded.delivery, batch } });
     }

@@ -194,7 +194,9 @@ export class ConnectionStreamer {
     const sender = new BatchSender(this.deps.http, prepareTarget(loaded.target), delivery, intake, {
       now: this.now,
       stopping: () => this.stopped,
-      onAnswer: (verdict, at) => {
+      onAnswer: (verdict, at, events) => {
+        // Per-event statistics and health: a batch's answer counts for each event it carried.
+        this.deps.metrics.attempted(this.connectionId, { ok: verdict.outcome === "ok", latencyMs: verdict.latencyMs, events });
         this.health.record({ at, ok: verdict.outcome === "ok", timeout: verdict.errorKind === "timeout" });
         if (verdict.outcome !== "ok") this.checkHealth(at);
       },

@@ -2,7 +2,10 @@ import PgBoss from "pg-boss";
 import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { setEnabled, testConnection, updateConnection } from "../../lib/connections/service";
+import { MetricsCollector } from "../../lib/delivery/metrics";
 import { runRedelivery } from "../../lib/delivery/redelivery-runner";
+import { connectionStats } from "../../lib/health/connection-stats";
+import { healthRows } from "../../lib/health/health-store";
 import type { WireEvent } from "../../lib/events/envelope";
 import { loadRedelivery, parseRedeliveryRequest, requestRedelivery } from "../../lib/failures/redelivery";
 import { redeliveryJob } from "../../lib/jobs/definitions/redelivery";
@@ -44,6 +47,12 @@ const sorted = (xs: string[]) => [...xs].sort();
 const failuresOf = (connectionId: string) =>
   t.db.deliveryFailure.findMany({ where: { connectionId }, orderBy: [{ eventSeq: "asc" }, { attempt: "asc" }] });
 const cursorOf = async (id: string) => (await t.db.connection.findUniqueOrThrow({ where: { id } })).cursor;
+/** Events delivered and failed in the connection's per-minute statistics of the last hour (the health charts). */
+const chartTotals = async (id: string) => {
+  const stats = await connectionStats(f.pool, f.principal.organizationId, id, "1h");
+  return { delivered: stats.buckets.reduce((n, b) => n + b.delivered, 0), failed: stats.buckets.reduce((n, b) => n + b.failed, 0) };
+};
+const healthOf = async (id: string) => (await healthRows(f.pool, f.principal.organizationId, [id])).get(id);
 const latest = async () => (await t.db.event.aggregate({ _max: { seq: true } }))._max.seq!;
 /** `n` events of ~`bytes` bytes of JSON each. */
 const padded = (n: number, bytes: number, type = USER) =>
@@ -84,6 +93,9 @@ describe("batched delivery", () => {
     await f.metrics.flush(f.pool);
     const metrics = await t.db.connectionMetrics.findUniqueOrThrow({ where: { connectionId: id } });
     expect(Number(metrics.delivered)).toBe(r.requests.slice(1).flatMap((q) => q.events).length);
+    // So do the health charts' per-minute statistics, and the health summary sees the successes.
+    expect(await chartTotals(id)).toEqual({ delivered: r.requests.slice(1).flatMap((q) => q.events).length, failed: 0 });
+    expect((await healthOf(id))?.last_success_at).toBeInstanceOf(Date);
   });
 
   it("never sends more than max_bytes of uncompressed body; an event larger than that goes alone", async () => {
@@ -294,6 +306,13 @@ describe("a rejected batch", () => {
     expect(failures).toHaveLength(100);
     expect(failures.every((x) => x.outcome === "DELIVERED_LATER" && x.statusCode === 503)).toBe(true);
     expect(new Set(failures.map((x) => x.attempt))).toEqual(new Set([1, 2]));
+    // Statistics per event: two failed requests of 50 are 100 failed deliveries, then 50 delivered; the spell ended.
+    await f.metrics.flush(f.pool);
+    expect(await chartTotals(id)).toEqual({ delivered: 50, failed: 100 });
+    const health = await healthOf(id);
+    expect(health?.last_failure_at).toBeInstanceOf(Date);
+    expect(health?.last_success_at!.getTime()).toBeGreaterThanOrEqual(health!.last_failure_at!.getTime());
+    expect(health?.failing_since).toBeNull();
   });
 });
 
@@ -315,8 +334,12 @@ describe("redelivery through the connection's format", () => {
     try {
       await ensureJobQueue(boss, redeliveryJob);
       const requested = await requestRedelivery(f.pool, boss, f.principal, parseRedeliveryRequest({ connection_id: id }));
-      expect(await runRedelivery({ pool: f.pool, http: f.deps.http, box: f.deps.box, logger }, requested.id)).toBe("completed");
+      const metrics = new MetricsCollector();
+      expect(await runRedelivery({ pool: f.pool, http: f.deps.http, box: f.deps.box, logger, metrics }, requested.id)).toBe("completed");
       expect(carrying(r).map((q) => q.events.length)).toEqual([10, 10, 5]);
+      // Three requests, 25 events: the charts count the events.
+      await metrics.flush(f.pool);
+      expect(await chartTotals(id)).toEqual({ delivered: 25, failed: 0 });
       expect(sorted(accepted(r))).toEqual(sorted(idsOf(events)));
       expect(await loadRedelivery(f.pool, f.principal.organizationId, requested.id)).toMatchObject({ succeeded: 25, failed: 0 });
     } finally {
