@@ -1,18 +1,25 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { gunzipSync } from "node:zlib";
 
-// A loopback receiver in its own process (so its CPU is not the worker's): counts requests and,
-// when asked, records each event's arrival time by id. Mode "timeout" never answers.
+// A loopback receiver in its own process (so its CPU is not the worker's): counts requests and the
+// events they carry (one per request, or a batch: JSON array, NDJSON lines, HEC envelopes; gunzipped
+// when compressed) and, when asked, records each event's arrival time by id. Mode "timeout" never
+// answers; mode "poison" answers 400 to any request holding an event with `"poison":true`.
 
-type Message = { cmd: "stats" } | { cmd: "reset"; track: boolean } | { cmd: "mode"; mode: "ok" | "timeout" };
+type Mode = "ok" | "timeout" | "poison";
+type Message = { cmd: "stats" } | { cmd: "reset"; track: boolean } | { cmd: "mode"; mode: Mode };
 
-let mode: "ok" | "timeout" = "ok";
+let mode: Mode = "ok";
 let track = false;
 let count = 0;
+let requests = 0;
+let rejected = 0;
 let firstAt = 0;
 let lastAt = 0;
 let arrivals: Record<string, number> = {};
-const ID = /^\{"id":"([0-9a-f-]{36})"/;
+// Each event's id is the first key of its JSON object (the wire order), wherever the event sits in the body.
+const IDS = /\{"id":"([0-9a-f-]{36})"/g;
 const now = () => performance.timeOrigin + performance.now();
 
 const server = http.createServer((req, res) => {
@@ -21,13 +28,20 @@ const server = http.createServer((req, res) => {
   req.on("end", () => {
     const at = now();
     if (mode === "timeout") return; // hold the request open until the client gives up
-    count++;
+    requests++;
+    const wire = Buffer.concat(chunks);
+    const text = (req.headers["content-encoding"] === "gzip" ? gunzipSync(wire) : wire).toString("utf8");
+    if (mode === "poison" && text.includes('"poison":true')) {
+      rejected++;
+      res.writeHead(400, { "content-type": "application/json" });
+      res.end('{"error":"poison"}');
+      return;
+    }
+    const ids = [...text.matchAll(IDS)].map((m) => m[1]!);
+    count += ids.length;
     if (!firstAt) firstAt = at;
     lastAt = at;
-    if (track) {
-      const m = ID.exec(Buffer.concat(chunks).toString("utf8"));
-      if (m?.[1]) arrivals[m[1]] = at;
-    }
+    if (track) for (const id of ids) arrivals[id] = at;
     res.writeHead(200, { "content-type": "application/json" });
     res.end('{"ok":true}');
   });
@@ -35,9 +49,11 @@ const server = http.createServer((req, res) => {
 server.keepAliveTimeout = 60_000;
 
 process.on("message", (m: Message) => {
-  if (m.cmd === "stats") process.send?.({ count, firstAt, lastAt, arrivals });
+  if (m.cmd === "stats") process.send?.({ count, requests, rejected, firstAt, lastAt, arrivals });
   else if (m.cmd === "reset") {
     count = 0;
+    requests = 0;
+    rejected = 0;
     firstAt = 0;
     lastAt = 0;
     arrivals = {};

@@ -9,7 +9,7 @@ import { createApiToken } from "../lib/auth/api-tokens";
 import { hashPassword } from "../lib/auth/password";
 import { loadConfig } from "../lib/config";
 import type { Principal } from "../lib/auth/principal";
-import { createConnection, type ServiceDeps, setEnabled } from "../lib/connections/service";
+import { createConnection, type ServiceDeps, setEnabled, updateConnection } from "../lib/connections/service";
 import { createSecretBox } from "../lib/crypto/secret-box";
 import { createDb } from "../lib/db/client";
 import { startEmbeddedPostgres } from "../lib/db/embedded-postgres";
@@ -30,7 +30,7 @@ import { freePort } from "../test/helpers/ports";
 // receivers in processes of their own. Prints a table and one JSON line. Targets are from the
 // streamer issue; a miss is reported, not hidden.
 
-// `npm run bench -- --only=throughput,latency,isolation,backlog,ingest,failures,redelivery,chart` runs a subset;
+// `npm run bench -- --only=throughput,batched,latency,isolation,backlog,ingest,failures,redelivery,chart` runs a subset;
 // `--no-stats-cost` skips the throughput rounds with the per-minute statistics off.
 const onlyArg = process.argv.find((a) => a.startsWith("--only="));
 const only = onlyArg ? new Set(onlyArg.slice("--only=".length).split(",")) : null;
@@ -39,7 +39,7 @@ const now = () => performance.timeOrigin + performance.now();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const log = (msg: string) => console.error(`[bench] ${msg}`);
 
-type Stats = { count: number; firstAt: number; lastAt: number; arrivals: Record<string, number> };
+type Stats = { count: number; requests: number; rejected: number; firstAt: number; lastAt: number; arrivals: Record<string, number> };
 
 class ReceiverProcess {
   private constructor(
@@ -66,7 +66,7 @@ class ReceiverProcess {
   reset(track = false) {
     return this.ask({ cmd: "reset", track });
   }
-  mode(mode: "ok" | "timeout") {
+  mode(mode: "ok" | "timeout" | "poison") {
     return this.ask({ cmd: "mode", mode });
   }
 }
@@ -74,6 +74,12 @@ class ReceiverProcess {
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+/** CPU seconds (user + system) a process has used so far. */
+function cpuSeconds(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 function rssMb(pid: number): number {
@@ -493,6 +499,102 @@ async function main() {
       log(`redelivery: request ${redeliveryRequestMs.toFixed(0)} ms, ${Math.round(redeliveryRate)} events/s (includes the worker's pick-up, polled every second)`);
     }
 
+    // --- batched: one connection, JSON arrays of 500, a backlog drained with and without gzip; latency
+    // at 200 events/s with a 200 ms linger; a batch of 1,000 holding one poison event.
+    const batched: { plainRate: number; gzipRate: number; plainCpuUs: number; gzipCpuUs: number; p50: number; p99: number; poisonRequests: number; poisonDelivered: number; poisonRejected: number } = {
+      plainRate: NaN,
+      gzipRate: NaN,
+      plainCpuUs: NaN,
+      gzipCpuUs: NaN,
+      p50: NaN,
+      p99: NaN,
+      poisonRequests: NaN,
+      poisonDelivered: NaN,
+      poisonRejected: NaN,
+    };
+    const BATCH_WAIT_MS = 200;
+    if (enabled("batched")) {
+      const NB = 200_000;
+      const orgB = await newOrg("Batched");
+      const bc = await createConnection(deps, orgB, {
+        name: "Batched",
+        url: receivers[0]!.url,
+        auth: { type: "HMAC" },
+        format: "JSON_ARRAY",
+        batch: { max_events: 500, max_bytes: 5_000_000, max_wait_ms: BATCH_WAIT_MS },
+      });
+      await waitFor(async () => (await lag(orgB.organizationId)) === 0, 30_000, "the batched streamer");
+      const drain = async (label: string) => {
+        await setEnabled(deps, orgB, bc.connection.id, false);
+        const list = events(NB, "BATCHED_EVENT");
+        for (let i = 0; i < NB; i += 5000) await publishEvents(pool, orgB.organizationId, list.slice(i, i + 5000));
+        await receivers[0]!.reset(false);
+        const cpuBefore = cpuSeconds(worker.pid!);
+        await setEnabled(deps, orgB, bc.connection.id, true);
+        await waitFor(async () => (await receivers[0]!.stats()).count >= NB, 600_000, `${label} drain`);
+        const cpu = cpuSeconds(worker.pid!) - cpuBefore;
+        const st = await receivers[0]!.stats();
+        const rate = NB / ((st.lastAt - st.firstAt) / 1000);
+        log(`batched ${label}: ${Math.round(rate)} events/s in ${st.requests} requests, worker CPU ${((cpu / NB) * 1e6).toFixed(1)} µs/event`);
+        return { rate, cpuUs: (cpu / NB) * 1e6 };
+      };
+      log(`batched: ${NB.toLocaleString("en-US")} queued events, JSON arrays of 500, one connection (HMAC)`);
+      const plain = await drain("uncompressed");
+      await updateConnection(deps, orgB, bc.connection.id, { compression: "GZIP" });
+      const gz = await drain("gzip");
+      batched.plainRate = plain.rate;
+      batched.plainCpuUs = plain.cpuUs;
+      batched.gzipRate = gz.rate;
+      batched.gzipCpuUs = gz.cpuUs;
+      await updateConnection(deps, orgB, bc.connection.id, { compression: "NONE" });
+
+      log(`batched latency: 200 events/s for 10 s, linger ${BATCH_WAIT_MS} ms`);
+      await receivers[0]!.reset(true);
+      const list = events(2000, "BATCHED_LATENCY_EVENT");
+      const committed: Record<string, number> = {};
+      const start = now();
+      for (let i = 0; i < list.length; i++) {
+        const wait = start + i * 5 - now();
+        if (wait > 0) await sleep(wait);
+        await publishEvents(pool, orgB.organizationId, [list[i]!]);
+        committed[list[i]!.id] = now();
+      }
+      await waitFor(async () => Object.keys((await receivers[0]!.stats()).arrivals).length >= list.length, 60_000, "batched latency deliveries");
+      const arrivals = (await receivers[0]!.stats()).arrivals;
+      const lat = list.map((e) => arrivals[e.id]! - committed[e.id]!).sort((a, b) => a - b);
+      batched.p50 = percentile(lat, 50);
+      batched.p99 = percentile(lat, 99);
+      await setEnabled(deps, orgB, bc.connection.id, false);
+
+      log("batched poison: a batch of 1,000 with one event the destination refuses");
+      const orgP = await newOrg("Poison");
+      await receivers[1]!.mode("poison");
+      const pc = await createConnection(deps, orgP, {
+        name: "Poison",
+        url: receivers[1]!.url,
+        auth: { type: "NONE" },
+        format: "JSON_ARRAY",
+        batch: { max_events: 1000, max_bytes: 5_000_000, max_wait_ms: 5_000 },
+        event_filter: { include: ["POISON_BATCH_*"] },
+      });
+      await setEnabled(deps, orgP, pc.connection.id, false);
+      const batch = events(1000, "POISON_BATCH_EVENT");
+      batch[613] = { ...batch[613]!, data: { poison: true } };
+      await publishEvents(pool, orgP.organizationId, batch);
+      await receivers[1]!.reset(false);
+      await setEnabled(deps, orgP, pc.connection.id, true);
+      await waitFor(async () => (await lag(orgP.organizationId)) === 0, 120_000, "the poisoned batch");
+      const ps = await receivers[1]!.stats();
+      batched.poisonRequests = ps.requests;
+      batched.poisonDelivered = ps.count;
+      batched.poisonRejected = Number(
+        (await pool.query<{ n: string }>("SELECT count(*)::text AS n FROM delivery_failures WHERE connection_id = $1 AND outcome = 'REJECTED'", [pc.connection.id])).rows[0]!.n,
+      );
+      log(`batched poison: ${ps.requests} requests (${ps.rejected} refused), ${ps.count} events delivered, ${batched.poisonRejected} listed REJECTED`);
+      await receivers[1]!.mode("ok");
+      await setEnabled(deps, orgP, pc.connection.id, false);
+    }
+
     const failureTimes = Object.values(failuresMs);
     const worstFailuresMs = failureTimes.length ? Math.max(...failureTimes) : NaN;
     const groupedTimes = Object.values(groupedMs);
@@ -517,6 +619,15 @@ async function main() {
       chart_7d_ms: chartMs,
       redelivery_request_ms: Math.round(redeliveryRequestMs),
       redelivery_events_per_s: Math.round(redeliveryRate),
+      batched_events_per_s: Math.round(batched.plainRate),
+      batched_gzip_events_per_s: Math.round(batched.gzipRate),
+      batched_worker_cpu_us_per_event: +batched.plainCpuUs.toFixed(1),
+      batched_gzip_worker_cpu_us_per_event: +batched.gzipCpuUs.toFixed(1),
+      batched_latency_p50_ms: +batched.p50.toFixed(1),
+      batched_latency_p99_ms: +batched.p99.toFixed(1),
+      batched_poison_requests: batched.poisonRequests,
+      batched_poison_delivered: batched.poisonDelivered,
+      batched_poison_rejected: batched.poisonRejected,
     };
     const rows: [string, string, string, boolean][] = [
       ["throughput (3 connections, 1 event/POST)", `${results.throughput_deliveries_per_s} deliveries/s`, "≥ 4,000/s", throughput >= 4000],
@@ -537,6 +648,25 @@ async function main() {
       ["connection page, 7-day chart of 10,080,000 events", `${pageMs.toFixed(1)} ms`, "≤ 300 ms", pageMs <= 300],
       ["redelivery: request for 10,000 events (202)", `${results.redelivery_request_ms} ms`, "≤ 2,000 ms", redeliveryRequestMs <= 2000],
       ["redelivery: 10,000 events, one redelivery", `${results.redelivery_events_per_s} events/s`, "≥ 500/s", redeliveryRate >= 500],
+      ["batched: JSON arrays of 500, one connection", `${results.batched_events_per_s} events/s`, "≥ 30,000/s", batched.plainRate >= 30_000],
+      [
+        "batched with gzip (worker CPU per event)",
+        `${results.batched_gzip_events_per_s} events/s (${results.batched_gzip_worker_cpu_us_per_event} vs ${results.batched_worker_cpu_us_per_event} µs)`,
+        "stated",
+        Number.isFinite(batched.gzipRate),
+      ],
+      [
+        `batched latency p99 at 200 events/s (linger ${BATCH_WAIT_MS} ms)`,
+        `${results.batched_latency_p99_ms} ms (p50 ${results.batched_latency_p50_ms})`,
+        `≤ ${BATCH_WAIT_MS + 50} ms`,
+        batched.p99 <= BATCH_WAIT_MS + 50,
+      ],
+      [
+        "batched: 1,000 with one poison event",
+        `${results.batched_poison_delivered} delivered, ${results.batched_poison_rejected} rejected, ${results.batched_poison_requests} requests`,
+        "999, 1, ≤ 20",
+        batched.poisonDelivered === 999 && batched.poisonRejected === 1 && batched.poisonRequests <= 20,
+      ],
     ];
     console.log(`\nTributary benchmark — ${os.cpus().length} CPUs, Node ${process.version}, ${new Date().toISOString()}\n`);
     console.log(`${"scenario".padEnd(58)}${"measured".padEnd(34)}${"target".padEnd(12)}met`);

@@ -152,7 +152,7 @@ test("RunReveal with HMAC: the secret is shown once and rotation sends two verif
   await page.screenshot({ path: "test-results/screens/connection-detail.png", fullPage: true });
 });
 
-test("the Datadog preset sends DD-API-KEY as a header and ddtags as a query parameter", async ({ page }) => {
+test("the Datadog preset batches gzipped JSON arrays with DD-API-KEY as a header and ddtags as a query parameter", async ({ page }) => {
   await signIn(page);
   await openNew(page, "Datadog");
   await expect(page.getByRole("textbox", { name: "URL" })).toHaveValue("https://http-intake.logs.datadoghq.com/api/v2/logs");
@@ -160,6 +160,16 @@ test("the Datadog preset sends DD-API-KEY as a header and ddtags as a query para
   await expect(page.getByRole("textbox", { name: "URL" })).toHaveValue("https://http-intake.logs.datadoghq.eu/api/v2/logs");
   await expect(page.getByLabel("Key 1", { exact: true })).toHaveValue("DD-API-KEY");
   await expect(page.getByLabel("Key 2", { exact: true })).toHaveValue("ddtags");
+  await expect(page.getByLabel("Key 3", { exact: true })).toHaveValue("ddsource");
+  // The preset's choices, each explained: JSON arrays of up to 1,000 and 5 MB, gzip, an 18-hour catch-up limit.
+  await expect(page.getByTestId("preset-explains")).toContainText("JSON array of up to 1,000 logs and 5 MB");
+  await expect(page.getByRole("radio", { name: /^JSON array/ })).toBeChecked();
+  await expect(page.getByLabel("Events per request")).toHaveValue("1000");
+  await expect(page.getByLabel("Request size limit (bytes)")).toHaveValue("5000000");
+  await expect(page.getByRole("radio", { name: /^gzip/ })).toBeChecked();
+  await expect(page.getByRole("checkbox", { name: "Skip events older than" })).toBeChecked();
+  await expect(page.getByLabel("Catch-up limit in hours")).toHaveValue("18");
+  await page.screenshot({ path: "test-results/screens/connection-new-datadog.png", fullPage: true });
 
   await page.getByRole("button", { name: "Add Connection" }).click();
   await expect(page.getByText("Enter a value.")).toBeVisible();
@@ -171,10 +181,29 @@ test("the Datadog preset sends DD-API-KEY as a header and ddtags as a query para
   const before = receiver.requests.length;
   await page.getByRole("button", { name: "Add Connection" }).click();
   await expect(page).toHaveURL(new RegExp(`${LIST}$`));
-  const req = receiver.requests[before]!;
-  expect(req.headers["dd-api-key"]).toBe("dd-key-0123456789abcdef");
-  expect(req.query.get("ddtags")).toBe("env:prod,team:sec");
+  // The test event: a JSON array of one, uncompressed.
+  const test = receiver.requests[before]!;
+  expect(test.headers["dd-api-key"]).toBe("dd-key-0123456789abcdef");
+  expect(test.query.get("ddtags")).toBe("env:prod,team:sec");
+  expect(test.query.get("ddsource")).toBe("tributary");
+  expect(test.headers["content-encoding"]).toBeUndefined();
+  expect(Array.isArray(test.json)).toBe(true);
+  expect(test.events.map((e) => e.event_type)).toEqual(["EVENT_STREAM_CONNECTIONS_TESTED"]);
   expect(await page.content()).not.toContain("dd-key-0123456789abcdef");
+  await expect(page.getByTestId("connection-row").filter({ hasText: "Datadog" })).toContainText("JSON array of ≤ 1,000 · gzip");
+
+  // Streamed events arrive gzipped, as a JSON array: the connection's own CREATED audit event first.
+  await expect
+    .poll(() => receiver.requests.slice(before + 1).find((r) => r.headers["dd-api-key"] === "dd-key-0123456789abcdef" && r.headers["content-encoding"] === "gzip"), {
+      timeout: 15_000,
+    })
+    .toBeTruthy();
+  const batch = receiver.requests.slice(before + 1).find((r) => r.headers["dd-api-key"] === "dd-key-0123456789abcdef" && r.headers["content-encoding"] === "gzip")!;
+  expect(batch.headers["content-type"]).toBe("application/json");
+  expect(batch.wireBytes).toBeLessThan(Buffer.byteLength(batch.rawBody));
+  expect(Array.isArray(batch.json)).toBe(true);
+  expect(batch.events.map((e) => e.event_type)).toContain("EVENT_STREAM_CONNECTIONS_CREATED");
+  expect(Object.keys(batch.events[0]!)).toEqual(SEED_KEYS);
 });
 
 test("at the limit the add button is disabled with an explanation", async ({ page }) => {

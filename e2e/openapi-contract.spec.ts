@@ -72,7 +72,8 @@ test("every documented operation answers only what the OpenAPI document describe
   for (const c of listed.body.data as { id: string }[]) await call("DELETE /connections/{id}", { id: c.id }, 204);
 
   // Only the event this suite publishes is refused, so the connections' own audit events settle quietly.
-  receiver.respondWith((req) => ((req.json as { event_type?: string })?.event_type === CHECKED ? { status: 400, body: '{"error":"schema mismatch"}' } : { status: 202 }));
+  const carriesChecked = (req: { events: Array<Record<string, unknown>> }) => req.events.some((e) => e.event_type === CHECKED);
+  receiver.respondWith((req) => (carriesChecked(req) ? { status: 400, body: '{"error":"schema mismatch"}' } : { status: 202 }));
 
   await call("POST /connections", {}, 400, { body: { name: "", url: receiver.url, auth: { type: "NONE" } } });
   await call("POST /connections", {}, 415, { raw: "{}", contentType: "text/plain" });
@@ -96,6 +97,15 @@ test("every documented operation answers only what the OpenAPI document describe
   const switched = (await call("PATCH /connections/{id}", { id: plain.id }, 200, { body: { auth: { type: "HMAC" } } })).body;
   expect(switched.hmac_secret).toEqual(expect.any(String));
   await call("PATCH /connections/{id}", { id: keyed.id }, 400, { body: { enabled: "yes" } });
+  // Delivery settings: this one sends gzipped JSON arrays from now on (the receiver gets the batch webhook's shape).
+  const batched = (
+    await call("PATCH /connections/{id}", { id: plain.id }, 200, {
+      body: { format: "JSON_ARRAY", compression: "GZIP", batch: { max_events: 100, max_bytes: 1_000_000, max_wait_ms: 100 }, event_filter: { include: [], exclude: ["LOGIN_*"] } },
+    })
+  ).body;
+  expect(batched).toMatchObject({ format: "JSON_ARRAY", compression: "GZIP", batch: { max_events: 100 }, event_filter: { include: [], exclude: ["LOGIN_*"] } });
+  await call("PATCH /connections/{id}", { id: plain.id }, 400, { body: { format: "XML" } });
+  await call("PATCH /connections/{id}", { id: plain.id }, 400, { body: { batch: { max_events: 0, max_bytes: 1_000_000, max_wait_ms: 100 } } });
   // Another origin: the stored key value is never sent there, so the edit must carry it again.
   await call("PATCH /connections/{id}", { id: keyed.id }, 400, { body: { url: down.url } });
   const again = { type: "API_KEY", keys: [{ key: "X-Api-Key", value: "contract-secret-for-down", add_to: "HEADER" }] };
@@ -132,7 +142,9 @@ test("every documented operation answers only what the OpenAPI document describe
   const failures = await rejected();
   // What the destination received — test events, audit events, the published one — is the documented webhook payload.
   expect(receiver.requests.length).toBeGreaterThan(3);
-  for (const r of receiver.requests) expect(requestProblems(doc, "POST event", r.json, "webhooks")).toEqual([]);
+  // A JSON_ARRAY connection's requests are the `batch` webhook's (the published event among them, isolated by bisection).
+  for (const r of receiver.requests) expect(requestProblems(doc, Array.isArray(r.json) ? "POST batch" : "POST event", r.json, "webhooks")).toEqual([]);
+  expect(receiver.requests.some((r) => r.headers["content-encoding"] === "gzip" && Array.isArray(r.json) && carriesChecked(r))).toBe(true);
   await call("GET /failures", {}, 400, { query: "limit=0" });
   // Grouped by event: one row per connection for the published event, with its attempt count.
   const grouped = (await call("GET /failures", {}, 200, { query: `group=event&event_id=${published.ids[0]}` })).body;
@@ -167,7 +179,7 @@ test("every documented operation answers only what the OpenAPI document describe
   await call("POST /failures/redeliveries/{id}/cancel", { id: queued.body.id }, 409);
   await call("POST /failures/redeliveries/{id}/cancel", { id: none }, 404);
   // A slow destination keeps the next redelivery running long enough to cancel it.
-  receiver.respondWith((req) => ((req.json as { event_type?: string })?.event_type === CHECKED ? { status: 400, delayMs: 3_000 } : { status: 202 }));
+  receiver.respondWith((req) => (carriesChecked(req) ? { status: 400, delayMs: 3_000 } : { status: 202 }));
   const slow = await call("POST /failures/redeliver", {}, 202, { body: { ids: failures.map((f) => f.id) } });
   const cancelled = (await call("POST /failures/redeliveries/{id}/cancel", { id: slow.body.id }, 200)).body;
   expect(cancelled.status).toBe("CANCELLED");

@@ -1,24 +1,22 @@
 "use client";
 
-import { zodResolver } from "@hookform/resolvers/zod";
 import Link from "next/link";
 import { useState } from "react";
-import { type FieldPath, useFieldArray, useForm } from "react-hook-form";
+import { type FieldPath, useFieldArray } from "react-hook-form";
 import { originOf } from "@/lib/connections/origin-change";
-import { DATADOG_SITES, type DatadogSite, datadogLogsUrl, PRESETS, type PresetId, sumoBasicAuth } from "@/lib/connections/presets";
-import {
-  type ConnectionFormValues,
-  type ConnectionSettings,
-  editConnectionFormSchema,
-  MAX_API_KEYS,
-  newConnectionFormSchema,
-} from "@/lib/connections/schemas";
+import { PRESETS, type PresetId } from "@/lib/connections/presets";
+import { type ConnectionFormValues, type ConnectionSettings, MAX_API_KEYS } from "@/lib/connections/schemas";
 import { Alert } from "../ui/alert";
 import { Button, buttonClass } from "../ui/button";
 import { SelectField, TextField } from "../ui/field";
+import { CatchUpField } from "./catch-up-field";
+import { DeliveryFields } from "./delivery-fields";
+import { EventFilterField } from "./event-filter-field";
+import { PresetFields } from "./preset-fields";
 import { SecretReveal } from "./secret-reveal";
 import { TestResult } from "./test-result";
 import type { SaveResult, TestOutcome } from "./types";
+import { useConnectionForm } from "./use-connection-form";
 
 const AUTH_TYPES = [
   { value: "NONE", label: "None", help: "No authorization. Only for destinations that need none." },
@@ -31,32 +29,28 @@ type Props = {
   initial?: ConnectionFormValues;
   /** Hints (last 4 characters) of stored API key values, by position, when editing. */
   valueHints?: string[];
+  /** Event types to suggest for the filter (seen in the last 30 days, and Tributary's own). */
+  eventTypes: string[];
   cancelHref: string;
   /** Receives the form's values in the API's shape. */
   onSubmit: (values: ConnectionSettings) => Promise<SaveResult>;
   onDone: () => void;
 };
 
-
-export function ConnectionForm({ mode, initial, valueHints = [], cancelHref, onSubmit, onDone }: Props) {
+export function ConnectionForm({ mode, initial, valueHints = [], eventTypes, cancelHref, onSubmit, onDone }: Props) {
   const [preset, setPreset] = useState<PresetId>("custom");
-  const [site, setSite] = useState<DatadogSite>("US1");
-  const [sumo, setSumo] = useState({ id: "", key: "" });
   const [failure, setFailure] = useState<{ message: string; test?: TestOutcome } | null>(null);
   const [revealed, setRevealed] = useState<string | null>(null);
+  const form = useConnectionForm(mode, initial);
   const {
     register,
     control,
     handleSubmit,
     reset,
-    setValue,
     setError,
     watch,
     formState: { errors, isSubmitting },
-  } = useForm({
-    resolver: zodResolver(mode === "create" ? newConnectionFormSchema : editConnectionFormSchema),
-    defaultValues: initial ?? PRESETS.find((p) => p.id === "custom")!.values,
-  });
+  } = form;
   const keys = useFieldArray({ control, name: "auth.keys" });
   const authType = watch("auth.type");
   // An edit that points the connection at another origin cannot keep the stored credentials (see origin-change.ts).
@@ -67,16 +61,9 @@ export function ConnectionForm({ mode, initial, valueHints = [], cancelHref, onS
   const choosePreset = (id: PresetId) => {
     setPreset(id);
     setFailure(null);
-    const values = PRESETS.find((p) => p.id === id)!.values;
-    reset(structuredClone(values));
-    if (id === "datadog") setValue("url", datadogLogsUrl(site));
-    setSumo({ id: "", key: "" });
+    reset(structuredClone(PRESETS.find((p) => p.id === id)!.values));
   };
-
-  const updateSumo = (next: { id: string; key: string }) => {
-    setSumo(next);
-    setValue("auth.keys.0.value", next.id && next.key ? sumoBasicAuth(next.id, next.key) : "", { shouldValidate: false });
-  };
+  const chosen = PRESETS.find((p) => p.id === preset)!;
 
   const submit = handleSubmit(async (values) => {
     setFailure(null);
@@ -117,7 +104,7 @@ export function ConnectionForm({ mode, initial, valueHints = [], cancelHref, onS
       {mode === "create" && (
         <fieldset>
           <legend className="text-sm font-medium text-slate-900">Destination</legend>
-          <div className="mt-2 grid gap-2 sm:grid-cols-2 lg:grid-cols-4">
+          <div className="mt-2 grid gap-2 sm:grid-cols-2 lg:grid-cols-3">
             {PRESETS.map((p) => (
               <label
                 key={p.id}
@@ -131,6 +118,9 @@ export function ConnectionForm({ mode, initial, valueHints = [], cancelHref, onS
               </label>
             ))}
           </div>
+          <p className="mt-3 text-sm text-slate-700" data-testid="preset-explains">
+            {chosen.explains}
+          </p>
         </fieldset>
       )}
 
@@ -145,50 +135,18 @@ export function ConnectionForm({ mode, initial, valueHints = [], cancelHref, onS
 
       <TextField label="Name" placeholder="Datadog production" error={errors.name?.message} {...register("name")} />
 
-      {preset === "datadog" && (
-        <SelectField
-          id="datadog-site"
-          label="Datadog site"
-          value={site}
-          onChange={(e) => {
-            const next = e.target.value as DatadogSite;
-            setSite(next);
-            setValue("url", datadogLogsUrl(next));
-          }}
-        >
-          {DATADOG_SITES.map((s) => (
-            <option key={s.id} value={s.id}>
-              {s.id} ({s.domain})
-            </option>
-          ))}
-        </SelectField>
-      )}
+      {mode === "create" && <PresetFields key={preset} preset={preset} form={form} />}
 
       <TextField
         label="URL"
         type="url"
         inputMode="url"
         placeholder={preset === "sumo" ? "https://endpoint1.collection.sumologic.com/receiver/v1/http/…" : "https://logs.example.com/intake"}
-        hint="Tributary POSTs each event here as JSON. It sends a test event before saving."
+        hint="Tributary POSTs events here in the format chosen below. It sends a test event before saving."
         error={errors.url?.message}
         {...register("url")}
       />
 
-      {preset === "sumo" && (
-        <div className="grid gap-4 rounded-lg bg-slate-50 p-4 ring-1 ring-slate-200 sm:grid-cols-2">
-          <p className="text-sm text-slate-700 sm:col-span-2">
-            Enter a Sumo Logic access key; Tributary sends it as <code>Authorization: Basic &lt;base64(access id:access key)&gt;</code>.
-          </p>
-          <TextField label="Access ID" autoComplete="off" value={sumo.id} onChange={(e) => updateSumo({ ...sumo, id: e.target.value })} />
-          <TextField
-            label="Access key"
-            type="password"
-            autoComplete="off"
-            value={sumo.key}
-            onChange={(e) => updateSumo({ ...sumo, key: e.target.value })}
-          />
-        </div>
-      )}
 
       <fieldset>
         <legend className="text-sm font-medium text-slate-900">Authorization Type</legend>
@@ -231,23 +189,28 @@ export function ConnectionForm({ mode, initial, valueHints = [], cancelHref, onS
             const itemErrors = errors.auth?.keys?.[i];
             const hint = valueHints[i];
             return (
-              <div key={field.id} className="grid gap-3 rounded-lg bg-white p-3 ring-1 ring-slate-200 sm:grid-cols-[1fr_1fr_auto_auto] sm:items-start">
-                <TextField label={`Key ${i + 1}`} autoComplete="off" placeholder="DD-API-KEY" error={itemErrors?.key?.message} {...register(`auth.keys.${i}.key`)} />
-                <TextField
-                  label={`Value ${i + 1}`}
-                  type="password"
-                  autoComplete="new-password"
-                  placeholder={mode === "edit" && hint && !movedOrigin ? `Leave blank to keep ${hint}` : ""}
-                  error={itemErrors?.value?.message}
-                  {...register(`auth.keys.${i}.value`)}
-                />
-                <SelectField id={`add-to-${i}`} label="Add to" {...register(`auth.keys.${i}.add_to`)}>
-                  <option value="HEADER">Header (recommended)</option>
-                  <option value="QUERY">Query Parameter (not recommended for secrets)</option>
-                </SelectField>
-                <Button type="button" variant="ghost" className="sm:mt-6" aria-label={`Remove key ${i + 1}`} onClick={() => keys.remove(i)} disabled={keys.fields.length <= 1}>
-                  Remove
-                </Button>
+              // Key and value get a row of their own; the long "Add to" choice sits below instead of squeezing them.
+              <div key={field.id} className="space-y-3 rounded-lg bg-white p-3 ring-1 ring-slate-200">
+                <div className="grid gap-3 sm:grid-cols-2">
+                  <TextField label={`Key ${i + 1}`} autoComplete="off" placeholder="DD-API-KEY" error={itemErrors?.key?.message} {...register(`auth.keys.${i}.key`)} />
+                  <TextField
+                    label={`Value ${i + 1}`}
+                    type="password"
+                    autoComplete="new-password"
+                    placeholder={mode === "edit" && hint && !movedOrigin ? `Leave blank to keep ${hint}` : ""}
+                    error={itemErrors?.value?.message}
+                    {...register(`auth.keys.${i}.value`)}
+                  />
+                </div>
+                <div className="flex flex-wrap items-end justify-between gap-3">
+                  <SelectField id={`add-to-${i}`} label="Add to" className="w-full sm:w-auto sm:min-w-72" {...register(`auth.keys.${i}.add_to`)}>
+                    <option value="HEADER">Header (recommended)</option>
+                    <option value="QUERY">Query Parameter (not recommended for secrets)</option>
+                  </SelectField>
+                  <Button type="button" variant="ghost" aria-label={`Remove key ${i + 1}`} onClick={() => keys.remove(i)} disabled={keys.fields.length <= 1}>
+                    Remove
+                  </Button>
+                </div>
               </div>
             );
           })}
@@ -278,6 +241,18 @@ export function ConnectionForm({ mode, initial, valueHints = [], cancelHref, onS
         </Alert>
       )}
 
+      <section aria-labelledby="delivery-heading" className="space-y-5 border-t border-slate-200 pt-5">
+        <div>
+          <h3 id="delivery-heading" className="text-base font-semibold text-slate-900">
+            Delivery
+          </h3>
+          <p className="mt-1 text-sm text-slate-600">How events reach the destination, and which ones.</p>
+        </div>
+        <DeliveryFields form={form} />
+        <EventFilterField form={form} eventTypes={eventTypes} />
+        <CatchUpField form={form} />
+      </section>
+
       <div className="flex flex-wrap items-center gap-3 border-t border-slate-200 pt-5">
         <Button type="submit" busy={isSubmitting}>
           {isSubmitting ? "Sending test event…" : mode === "create" ? "Add Connection" : "Save changes"}
@@ -285,7 +260,9 @@ export function ConnectionForm({ mode, initial, valueHints = [], cancelHref, onS
         <Link href={cancelHref} className={buttonClass("secondary")}>
           Cancel
         </Link>
-        <p className="text-xs text-slate-500">A test event is sent first; only a 2xx answer saves{mode === "edit" ? " a changed URL or authorization" : ""}.</p>
+        <p className="text-xs text-slate-500">
+          A test event is sent first; only a 2xx answer saves{mode === "edit" ? " a changed URL, authorization or format" : ""}.
+        </p>
       </div>
     </form>
   );

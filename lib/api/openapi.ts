@@ -111,12 +111,22 @@ export const openApiDocument = {
   webhooks: {
     event: {
       post: {
-        summary: "What a connection's destination receives: one event per POST, the body exactly JSON.stringify(event)",
+        summary: "What a connection's destination receives with the EVENT format (the default): one event per POST, the body exactly JSON.stringify(event)",
         description:
-          "API Key authorization adds the configured headers or query parameters. HMAC adds X-Opal-Request-Timestamp (unix seconds) and X-Opal-Signature: the hex HMAC-SHA256 of `v0:<timestamp>:<body>` per active secret, comma delimited.",
+          "API Key authorization adds the configured headers or query parameters. HMAC adds X-Opal-Request-Timestamp (unix seconds) and X-Opal-Signature: the hex HMAC-SHA256 of `v0:<timestamp>:<body>` per active secret, comma delimited. With compression GZIP the body is gzipped (Content-Encoding: gzip) and the signature covers the uncompressed body.",
         security: [],
         requestBody: body("Event"),
         responses: { "200": { description: "Any 2xx counts as delivered; anything else, a timeout or a network error is a failed delivery" } },
+      },
+    },
+    batch: {
+      post: {
+        summary: "What a destination receives with a batch format: JSON_ARRAY `[event, …]` (application/json), NDJSON one event per line (application/x-ndjson), SPLUNK_HEC concatenated `{\"time\", \"sourcetype\": \"opal:event\", \"event\"}` envelopes (application/json)",
+        description:
+          "At most batch.max_events events and batch.max_bytes uncompressed bytes per request (an event larger than max_bytes goes alone). HMAC signs the uncompressed bytes of the whole request. A non-retryable 4xx (except 401, 403, 404 and others about the request itself) makes Tributary split the batch and resend the halves until the refused events are alone; Splunk HEC's `invalid-event-number` names the refused one directly. A 413 halves the connection's batches for 10 minutes.",
+        security: [],
+        requestBody: { required: true, content: { "application/json": { schema: { type: "array", items: ref("Event") } } } },
+        responses: { "200": { description: "Any 2xx delivers every event of the request" } },
       },
     },
   },
@@ -203,7 +213,7 @@ export const openApiDocument = {
       parameters: [uuidParam("id")],
       get: { summary: "Get a connection", responses: { "200": json("Connection"), "404": notFound, ...common } },
       patch: {
-        summary: "Update name, url, auth or enabled (a new url or auth is tested first)",
+        summary: "Update name, url, auth, enabled or how events are sent (a new url, auth or format is tested first)",
         requestBody: body("ConnectionPatch"),
         responses: {
           "200": json("ConnectionWithSecret"),
@@ -229,7 +239,10 @@ export const openApiDocument = {
     },
     "/connections/{id}/enable": {
       parameters: [uuidParam("id")],
-      post: { summary: "Enable (after 7+ days disabled, resumes from the latest events)", responses: { "200": json("Connection"), "404": notFound, ...common } },
+      post: {
+        summary: "Enable (after 7+ days disabled, resumes from the latest events; with max_event_age_seconds, skips the older events and lists them as given up)",
+        responses: { "200": json("Connection"), "404": notFound, ...common },
+      },
     },
     "/connections/{id}/disable": {
       parameters: [uuidParam("id")],

@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { attempt } from "../delivery/attempt";
-import { type DeliveryTarget, jsonBody, prepareTarget } from "../delivery/delivery-request";
+import { type DeliveryTarget, prepareTarget } from "../delivery/delivery-request";
+import { testEventBody } from "../delivery/formats/request-body";
+import type { DeliveryFormat } from "../delivery/formats/wire-format";
 import type { DeliveryHttpClient } from "../delivery/http-client";
 import { type Actor, wireEvent, type WireEvent } from "../events/envelope";
 import { EVENT_TYPES, TEST_MESSAGE } from "../events/event-types";
@@ -22,9 +24,13 @@ export function testEvent(actor: Actor): WireEvent {
   });
 }
 
-/** Sends the seed's test message through the same attempt as streaming; the answer's excerpt is read even on success. */
-export async function sendTestEvent(http: DeliveryHttpClient, target: DeliveryTarget, event: WireEvent): Promise<TestOutcome> {
-  const verdict = await attempt(http, prepareTarget(target), jsonBody(JSON.stringify(event)), { readSuccessBody: true });
+/**
+ * Sends the seed's test message through the same attempt as streaming, in the connection's format
+ * (a JSON_ARRAY connection gets `[test]`) and uncompressed; the answer's excerpt is read even on success.
+ */
+export async function sendTestEvent(http: DeliveryHttpClient, target: DeliveryTarget, event: WireEvent, format: DeliveryFormat = "EVENT"): Promise<TestOutcome> {
+  const body = testEventBody(format, { body: JSON.stringify(event), event });
+  const verdict = await attempt(http, prepareTarget(target), body, { readSuccessBody: true });
   return {
     ok: verdict.outcome === "ok",
     status: verdict.status,

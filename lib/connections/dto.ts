@@ -1,5 +1,7 @@
 import { z } from "zod";
 import type { Prisma } from "../db/generated/client";
+import type { EventFilter } from "../delivery/event-filter";
+import { compressionSchema, formatSchema } from "./schemas";
 import { type ConnectionHealthDto, connectionHealthSchema } from "../health/connection-health";
 
 export const connectionInclude = {
@@ -10,6 +12,16 @@ export const connectionInclude = {
 export type ConnectionRow = Prisma.ConnectionGetPayload<{ include: typeof connectionInclude }>;
 const userRefSchema = z.object({ id: z.uuid(), email: z.string(), name: z.string() });
 type UserRef = z.infer<typeof userRefSchema>;
+
+/** What the last re-enable skipped because of the catch-up limit (listed under failed deliveries as given up). */
+export const catchUpSkipSchema = z.object({
+  skipped_at: z.iso.datetime(),
+  events: z.int().meta({ description: "Events skipped (those the event filter would not have sent are not counted)" }),
+  oldest_event_at: z.iso.datetime().nullable(),
+  newest_event_at: z.iso.datetime().nullable(),
+  max_event_age_seconds: z.int(),
+});
+export type CatchUpSkip = z.infer<typeof catchUpSkipSchema>;
 
 /** The API's `Connection`: never a secret value, only hints. */
 export const connectionSchema = z.object({
@@ -26,6 +38,14 @@ export const connectionSchema = z.object({
     keys: z.array(z.object({ key: z.string(), add_to: z.enum(["HEADER", "QUERY"]), value_hint: z.string().meta({ description: "The value's last characters" }) })),
     hmac_secrets: z.array(z.object({ id: z.uuid(), created_at: z.iso.datetime(), hint: z.string() })),
   }),
+  format: formatSchema,
+  batch: z
+    .object({ max_events: z.int(), max_bytes: z.int(), max_wait_ms: z.int() })
+    .meta({ description: "Batch bounds (ignored for EVENT): events and uncompressed bytes per request, and how long a batch that is not full waits" }),
+  compression: compressionSchema,
+  event_filter: z.object({ include: z.array(z.string()), exclude: z.array(z.string()) }).nullable(),
+  max_event_age_seconds: z.int().nullable().meta({ description: "The catch-up limit: re-enabling skips events older than this; null: only the 7-day rule" }),
+  catch_up_skip: catchUpSkipSchema.nullable().meta({ description: "What the last re-enable skipped because of the catch-up limit" }),
   health: connectionHealthSchema,
   created_by: userRefSchema.nullable(),
   created_at: z.iso.datetime(),
@@ -59,6 +79,12 @@ export function toConnectionDto(row: ConnectionRow, users: ReadonlyMap<string, U
       keys: row.apiKeys.map((k) => ({ key: k.key, add_to: k.addTo, value_hint: k.valueHint })),
       hmac_secrets: row.hmacSecrets.map((s) => ({ id: s.id, created_at: s.createdAt.toISOString(), hint: s.hint })),
     },
+    format: row.format,
+    batch: { max_events: row.batchMaxEvents, max_bytes: row.batchMaxBytes, max_wait_ms: row.batchMaxWaitMs },
+    compression: row.compression,
+    event_filter: (row.eventFilter as EventFilter | null) ?? null,
+    max_event_age_seconds: row.maxEventAgeSeconds,
+    catch_up_skip: (row.catchUpSkip as CatchUpSkip | null) ?? null,
     health,
     created_by: row.createdById ? (users.get(row.createdById) ?? null) : null,
     created_at: row.createdAt.toISOString(),

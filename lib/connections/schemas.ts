@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { EVENT_PATTERN, normalizeEventFilter } from "../delivery/event-filter";
+import { COMPRESSIONS, DELIVERY_FORMATS } from "../delivery/formats/wire-format";
 
 // One set of rules for the form (react-hook-form), the server action and the REST API.
 
@@ -82,11 +84,86 @@ export const authSchema = z.discriminatedUnion(
   { error: "Choose an authorization type: NONE, API_KEY or HMAC." },
 );
 
+export const MAX_BATCH_EVENTS = 1000;
+export const MAX_BATCH_BYTES = 5_242_880;
+export const MIN_BATCH_BYTES = 1024;
+export const MAX_BATCH_WAIT_MS = 10_000;
+export const MAX_FILTER_ENTRIES = 100;
+/** The catch-up limit's range: a minute to the 7 days after which the seed's rule skips everything anyway. */
+export const MIN_EVENT_AGE_SECONDS = 60;
+export const MAX_EVENT_AGE_SECONDS = 7 * 24 * 3600;
+
+export const formatSchema = z
+  .enum(DELIVERY_FORMATS, { error: "Choose a format: EVENT, JSON_ARRAY, NDJSON or SPLUNK_HEC." })
+  .meta({
+    description:
+      "EVENT: one event per POST, the body JSON.stringify(event) (default). JSON_ARRAY: [event, …]. NDJSON: one event per line (application/x-ndjson). SPLUNK_HEC: concatenated {\"time\", \"sourcetype\": \"opal:event\", \"event\"} envelopes.",
+  });
+
+const wholeNumber = (what: string, min: number, max: number) =>
+  z
+    .int({ error: `Enter ${what} as a whole number from ${min.toLocaleString("en-US")} to ${max.toLocaleString("en-US")}.` })
+    .min(min, `Use at least ${min.toLocaleString("en-US")}.`)
+    .max(max, `Use at most ${max.toLocaleString("en-US")}.`);
+
+export const batchSchema = z
+  .object({
+    max_events: wholeNumber("the events per request", 1, MAX_BATCH_EVENTS).optional().meta({ description: "Events per request (default 500)" }),
+    max_bytes: wholeNumber("the bytes per request", MIN_BATCH_BYTES, MAX_BATCH_BYTES)
+      .optional()
+      .meta({ description: "Uncompressed bytes per request (default 1,000,000); an event larger than this goes alone" }),
+    max_wait_ms: wholeNumber("the wait in milliseconds", 0, MAX_BATCH_WAIT_MS)
+      .optional()
+      .meta({ description: "How long the first event of a batch that is not full waits for more (default 1,000)" }),
+  })
+  .strict()
+  .meta({ description: "Batch bounds, ignored for EVENT; on PATCH, fields left out keep their values" });
+
+export const compressionSchema = z.enum(COMPRESSIONS, { error: "Choose NONE or GZIP." }).meta({ description: "GZIP: Content-Encoding: gzip (HMAC signs the uncompressed body)" });
+
+const eventPatternSchema = z
+  .string()
+  .trim()
+  .max(128, "Use at most 128 characters.")
+  .regex(EVENT_PATTERN, "Use an event type such as USER_LOGGED_IN, or a prefix ending in * such as USER_*.");
+const eventPatternList = z
+  .array(eventPatternSchema)
+  .max(MAX_FILTER_ENTRIES, `Use at most ${MAX_FILTER_ENTRIES} entries.`)
+  .optional()
+  .transform((v) => v ?? []);
+
+export const eventFilterSchema = z
+  .object({ include: eventPatternList, exclude: eventPatternList })
+  .strict()
+  .nullable()
+  .transform((f) => normalizeEventFilter(f))
+  .meta({
+    description:
+      "Which event types are sent: include (all when empty) minus exclude; exact types or prefixes ending in *. Filtered events move the cursor without a request; the test event always passes. Empty lists are stored as null.",
+  });
+
+export const maxEventAgeSchema = wholeNumber("the catch-up limit in seconds", MIN_EVENT_AGE_SECONDS, MAX_EVENT_AGE_SECONDS)
+  .nullable()
+  .meta({
+    description:
+      "The destination refuses events older than this many seconds (Datadog: 64,800 = 18 h). Re-enabling a paused connection skips the events older than that, lists them as given up and records the range; null: only the 7-day rule.",
+  });
+
+/** How events go out; every field optional (a new connection gets the seed's behaviour, an edit keeps what it leaves out). */
+const deliveryFields = {
+  format: formatSchema.optional(),
+  batch: batchSchema.optional(),
+  compression: compressionSchema.optional(),
+  event_filter: eventFilterSchema.optional(),
+  max_event_age_seconds: maxEventAgeSchema.optional(),
+};
+
 /** A connection's settings as an edit saves them: an API key may leave its value out to keep the stored one. */
 export const connectionSettingsSchema = z.object({
   name: connectionNameSchema,
   url: connectionUrlSchema,
   auth: authSchema,
+  ...deliveryFields,
 });
 
 export const updateConnectionSchema = z
@@ -95,12 +172,14 @@ export const updateConnectionSchema = z
     url: connectionUrlSchema.optional(),
     auth: authSchema.optional(),
     enabled: z.boolean({ error: "enabled must be true or false." }).optional(),
+    ...deliveryFields,
   })
   .strict();
 
 export type AuthInput = z.infer<typeof authSchema>;
 export type ConnectionSettings = z.infer<typeof connectionSettingsSchema>;
 export type UpdateConnectionInput = z.infer<typeof updateConnectionSchema>;
+export type DeliveryInput = Pick<ConnectionSettings, keyof typeof deliveryFields>;
 
 /** New connections need every API key value; edits may leave a value out to keep it. */
 export function missingKeyValues(auth: AuthInput | undefined): { path: string; message: string }[] {
@@ -120,6 +199,8 @@ export const newConnectionSchema = connectionSettingsSchema.superRefine((v, ctx)
 // The connection form keeps a key list whatever the authorization type (switching back loses nothing
 // typed) and an empty string for a value left blank; the transform turns that into the API's shape,
 // and the API's own schema then validates it, so the form shows the server's rules at the same paths.
+// Numbers are kept as the text typed (an empty or partial number is the API schema's to refuse, at the
+// same path); batch bounds are left out for EVENT, where they do not apply and may be hidden.
 const connectionFormFields = z.object({
   name: z.string(),
   url: z.string(),
@@ -127,15 +208,40 @@ const connectionFormFields = z.object({
     type: z.enum(["NONE", "API_KEY", "HMAC"]),
     keys: z.array(z.object({ key: z.string(), value: z.string(), add_to: z.enum(["HEADER", "QUERY"]) })),
   }),
+  format: z.enum(DELIVERY_FORMATS),
+  batch: z.object({ max_events: z.string(), max_bytes: z.string(), max_wait_ms: z.string() }),
+  compression: z.enum(COMPRESSIONS),
+  event_filter: z.object({ include: z.array(z.string()), exclude: z.array(z.string()) }),
+  /** Seconds as text; empty: no catch-up limit. */
+  max_event_age_seconds: z.string(),
 });
 
-const toApiShape = ({ name, url, auth }: z.output<typeof connectionFormFields>) => ({
+const typedNumber = (v: string) => (v.trim() === "" ? Number.NaN : Number(v));
+
+const toApiShape = ({
+  name,
+  url,
+  auth,
+  format,
+  batch,
+  compression,
+  event_filter,
+  max_event_age_seconds,
+}: z.output<typeof connectionFormFields>): z.input<typeof connectionSettingsSchema> => ({
   name,
   url,
   auth:
     auth.type === "API_KEY"
       ? { type: auth.type, keys: auth.keys.map(({ key, value, add_to }) => (value === "" ? { key, add_to } : { key, value, add_to })) }
       : { type: auth.type },
+  format,
+  batch:
+    format === "EVENT"
+      ? undefined
+      : { max_events: typedNumber(batch.max_events), max_bytes: typedNumber(batch.max_bytes), max_wait_ms: typedNumber(batch.max_wait_ms) },
+  compression,
+  event_filter,
+  max_event_age_seconds: max_event_age_seconds.trim() === "" ? null : typedNumber(max_event_age_seconds),
 });
 
 /** Adding a connection: every API key needs its value. */

@@ -5,26 +5,32 @@ import type { SecretBox } from "../crypto/secret-box";
 import { secretHint } from "../crypto/secret-box";
 import { apiKeyContext, hmacSecretContext } from "../crypto/secret-context";
 import type { Db, Tx } from "../db/client";
-import { prismaSql } from "../db/sql";
+import { prismaSql, type Sql } from "../db/sql";
 import { Prisma } from "../db/generated/client";
 import type { DeliveryTarget } from "../delivery/delivery-request";
 import type { DeliveryHttpClient } from "../delivery/http-client";
 import { type AllowList, checkDestination } from "../delivery/outbound-guard";
-import { resumeCursor } from "../delivery/resume-cursor";
+import { type DeliverySettings, SEED_DELIVERY } from "../delivery/delivery-settings";
+import { eventFilterPredicate } from "../delivery/event-filter";
+import type { DeliveryFormat } from "../delivery/formats/wire-format";
+import { catchUpCutoff, catchUpSkip, resumeCursor } from "../delivery/resume-cursor";
 import { CONNECTIONS_CHANNEL } from "../events/channels";
 import { actorOf, type Principal } from "../auth/principal";
 import { wireEvent } from "../events/envelope";
 import { EVENT_TYPES } from "../events/event-types";
-import { latestSeq } from "../events/event-store";
+import { countEventsBetween, eventTypesBetween, firstSeqStoredSince, latestSeq } from "../events/event-store";
+import { knownEventTypes } from "../events/event-type-catalog";
+import { recordSkippedEvents } from "../failures/failure-store";
 import { publishEvent } from "../events/publish";
 import { AppError } from "../errors";
 import { isUuid, parseOrThrow, validationError } from "../validation";
 import { sendTestEvent, testEvent, type TestOutcome } from "./destination-test";
-import { type ConnectionDto, connectionInclude, type ConnectionRow, toConnectionDto } from "./dto";
+import { type CatchUpSkip, type ConnectionDto, connectionInclude, type ConnectionRow, toConnectionDto } from "./dto";
+import { ageText } from "./age-text";
 import { newOriginMessage, originChanges } from "./origin-change";
 import { type ConnectionHealthDto, loadHealth } from "../health/connection-health";
 import { endSpell } from "../health/health-store";
-import { type AuthInput, newConnectionSchema, updateConnectionSchema } from "./schemas";
+import { type AuthInput, type DeliveryInput, newConnectionSchema, updateConnectionSchema } from "./schemas";
 import { generateHmacSecret } from "./secrets";
 import { loadTarget, openSecrets } from "./target";
 
@@ -83,15 +89,64 @@ async function limitTestSends(deps: ServiceDeps, connectionId: string) {
   }
 }
 
-/** Sends the test message to a target that is not saved yet; refusals and failures throw. */
-async function testBeforeSave(deps: ServiceDeps, principal: Principal, target: DeliveryTarget) {
+/** Sends the test message (in the connection's format) to a target that is not saved yet; refusals and failures throw. */
+async function testBeforeSave(deps: ServiceDeps, principal: Principal, target: DeliveryTarget, format: DeliveryFormat) {
   await checkDestination(target.url, deps.allow);
   const event = testEvent(actorOf(principal));
-  const outcome = await sendTestEvent(deps.http, target, event);
+  const outcome = await sendTestEvent(deps.http, target, event, format);
   if (!outcome.ok) throw testFailed(outcome);
   return { event, outcome };
 }
 
+/** A stored connection's delivery settings. */
+function deliveryOf(row: ConnectionRow): DeliverySettings {
+  return {
+    format: row.format,
+    batch: { maxEvents: row.batchMaxEvents, maxBytes: row.batchMaxBytes, maxWaitMs: row.batchMaxWaitMs },
+    compression: row.compression,
+    eventFilter: (row.eventFilter as DeliverySettings["eventFilter"]) ?? null,
+    maxEventAgeSeconds: row.maxEventAgeSeconds,
+  };
+}
+
+/** The settings an input asks for; what it leaves out stays as it was (the seed's behaviour for a new connection). */
+function mergeDelivery(current: DeliverySettings, input: DeliveryInput): DeliverySettings {
+  return {
+    format: input.format ?? current.format,
+    batch: {
+      maxEvents: input.batch?.max_events ?? current.batch.maxEvents,
+      maxBytes: input.batch?.max_bytes ?? current.batch.maxBytes,
+      maxWaitMs: input.batch?.max_wait_ms ?? current.batch.maxWaitMs,
+    },
+    compression: input.compression ?? current.compression,
+    eventFilter: input.event_filter === undefined ? current.eventFilter : input.event_filter,
+    maxEventAgeSeconds: input.max_event_age_seconds === undefined ? current.maxEventAgeSeconds : input.max_event_age_seconds,
+  };
+}
+
+/** The `connections` columns of delivery settings. */
+function deliveryColumns(d: DeliverySettings) {
+  return {
+    format: d.format,
+    batchMaxEvents: d.batch.maxEvents,
+    batchMaxBytes: d.batch.maxBytes,
+    batchMaxWaitMs: d.batch.maxWaitMs,
+    compression: d.compression,
+    eventFilter: d.eventFilter ?? Prisma.DbNull,
+    maxEventAgeSeconds: d.maxEventAgeSeconds,
+  };
+}
+
+/** Which delivery settings differ, by their API names. */
+function deliveryChanges(a: DeliverySettings, b: DeliverySettings): string[] {
+  const changed: string[] = [];
+  if (a.format !== b.format) changed.push("format");
+  if (JSON.stringify(a.batch) !== JSON.stringify(b.batch)) changed.push("batch");
+  if (a.compression !== b.compression) changed.push("compression");
+  if (JSON.stringify(a.eventFilter) !== JSON.stringify(b.eventFilter)) changed.push("event_filter");
+  if (a.maxEventAgeSeconds !== b.maxEventAgeSeconds) changed.push("max_event_age_seconds");
+  return changed;
+}
 
 function urlHost(url: string): string {
   try {
@@ -193,7 +248,8 @@ export async function createConnection(deps: ServiceDeps, principal: Principal, 
           ? { type: "HMAC", secrets: [hmacSecret!] }
           : { type: "NONE" },
   };
-  const { event, outcome } = await testBeforeSave(deps, principal, target);
+  const delivery = mergeDelivery(SEED_DELIVERY, input);
+  const { event, outcome } = await testBeforeSave(deps, principal, target, delivery.format);
 
   const id = await deps.db.$transaction(async (tx) => {
     // Serialises creates per organization so concurrent requests cannot pass the limit.
@@ -213,6 +269,7 @@ export async function createConnection(deps: ServiceDeps, principal: Principal, 
         url: input.url,
         authType: input.auth.type,
         cursor,
+        ...deliveryColumns(delivery),
         createdById: principal.user.id,
         apiKeys:
           target.auth.type === "API_KEY"
@@ -263,12 +320,15 @@ export async function updateConnection(deps: ServiceDeps, principal: Principal, 
   } else if (newOrigin && current.auth.type === "HMAC") nextAuth = { type: "HMAC", secrets: [newSecret()] };
   const next: DeliveryTarget = { url: input.url ?? row.url, auth: nextAuth };
   const authChanged = hmacSecret !== null || !sameAuth(row, current, next);
-  const destinationChanged = next.url !== row.url || authChanged;
+  const delivery = mergeDelivery(deliveryOf(row), input);
+  const deliveryChanged = deliveryChanges(deliveryOf(row), delivery);
+  // The test event goes in the connection's format, so a new format is tested like a new destination.
+  const destinationChanged = next.url !== row.url || authChanged || deliveryChanged.includes("format");
 
   let tested: Awaited<ReturnType<typeof testBeforeSave>> | null = null;
   if (destinationChanged) {
     await limitTestSends(deps, row.id);
-    tested = await testBeforeSave(deps, principal, next);
+    tested = await testBeforeSave(deps, principal, next, delivery.format);
   }
 
   await deps.db.$transaction(async (tx) => {
@@ -279,9 +339,10 @@ export async function updateConnection(deps: ServiceDeps, principal: Principal, 
     if (input.name !== undefined && input.name !== row.name) changed.push("name");
     if (next.url !== row.url) changed.push("url");
     if (authChanged) changed.push("auth");
+    changed.push(...deliveryChanged);
     await tx.connection.update({
       where: { id: row.id },
-      data: { name: input.name ?? row.name, url: next.url, authType: next.auth.type },
+      data: { name: input.name ?? row.name, url: next.url, authType: next.auth.type, ...deliveryColumns(delivery) },
     });
     if (changed.includes("auth")) {
       await tx.connectionApiKey.deleteMany({ where: { connectionId: row.id } });
@@ -346,13 +407,54 @@ export async function setEnabled(deps: ServiceDeps, principal: Principal, id: st
     if (row.enabled === enabled) return;
     const now = nowOf(deps);
     if (enabled) {
-      const resume = resumeCursor(row, await latestSeq(prismaSql(tx), principal.organizationId), now);
+      const sql = prismaSql(tx);
+      const latest = await latestSeq(sql, principal.organizationId);
+      const resume = resumeCursor(row, latest, now);
+      let cursor = resume.cursor;
+      let skip: CatchUpSkip | null = null;
+      if (!resume.skipped) {
+        const plan = await catchUpPlan(sql, row, latest, now);
+        if (plan) {
+          await recordSkippedEvents(sql, {
+            organizationId: principal.organizationId,
+            connectionId: row.id,
+            afterSeq: plan.after,
+            throughSeq: plan.through,
+            types: plan.types,
+            at: now,
+            error: `Skipped when the connection was re-enabled: stored more than ${ageText(row.maxEventAgeSeconds!)} before, older than this destination accepts (the connection's catch-up limit).`,
+          });
+          cursor = plan.through;
+          if (plan.count > 0) skip = {
+            skipped_at: now.toISOString(),
+            events: plan.count,
+            oldest_event_at: plan.oldest?.toISOString() ?? null,
+            newest_event_at: plan.newest?.toISOString() ?? null,
+            max_event_age_seconds: row.maxEventAgeSeconds!,
+          };
+        }
+      }
       await tx.connection.update({
         where: { id },
-        data: { enabled: true, cursor: resume.cursor, disabledAt: null, disabledReason: null, disabledById: null, disabledDetails: Prisma.DbNull },
+        data: {
+          enabled: true,
+          cursor,
+          disabledAt: null,
+          disabledReason: null,
+          disabledById: null,
+          disabledDetails: Prisma.DbNull,
+          ...(skip ? { catchUpSkip: skip } : {}),
+        },
       });
-      await endSpell(prismaSql(tx), id);
-      await audit(tx, principal, EVENT_TYPES.connectionEnabled, auditData(row, { resumed_from: resume.skipped ? "latest" : "paused_position" }), crypto.randomUUID());
+      await endSpell(sql, id);
+      const resumedFrom = resume.skipped ? "latest" : skip ? "catch_up_limit" : "paused_position";
+      await audit(
+        tx,
+        principal,
+        EVENT_TYPES.connectionEnabled,
+        auditData(row, { resumed_from: resumedFrom, ...(skip ? { skipped_events: skip.events, max_event_age_seconds: skip.max_event_age_seconds } : {}) }),
+        crypto.randomUUID(),
+      );
     } else {
       await tx.connection.update({ where: { id }, data: { enabled: false, disabledAt: now, disabledReason: "MANUAL", disabledById: principal.user.id } });
       await audit(tx, principal, EVENT_TYPES.connectionDisabled, auditData(row, { reason: "MANUAL" }), crypto.randomUUID());
@@ -360,6 +462,42 @@ export async function setEnabled(deps: ServiceDeps, principal: Principal, id: st
     await notifyChanged(tx, id);
   });
   return getConnection(deps, principal.organizationId, id);
+}
+
+/**
+ * What re-enabling a paused connection now would skip for its catch-up limit: the range after its
+ * cursor stored before the cutoff, and the events in it its filter would send. Null when nothing.
+ */
+async function catchUpPlan(sql: Sql, row: ConnectionRow, latest: bigint, now: Date) {
+  if (row.maxEventAgeSeconds === null) return null;
+  const fresh = await firstSeqStoredSince(sql, row.organizationId, row.cursor, catchUpCutoff(row.maxEventAgeSeconds, now));
+  const range = catchUpSkip(row.cursor, fresh, latest);
+  if (!range) return null;
+  const passes = eventFilterPredicate(deliveryOf(row).eventFilter);
+  const types = (await eventTypesBetween(sql, row.organizationId, range.after, range.through)).filter(passes);
+  const counted = await countEventsBetween(sql, row.organizationId, range.after, range.through, types);
+  return { ...range, types, ...counted };
+}
+
+/**
+ * For a paused connection's page: how many events re-enabling it now would skip because of its
+ * catch-up limit (the 7-day rule, when it applies, skips everything and is explained by itself).
+ */
+export async function catchUpPreview(deps: ServiceDeps, organizationId: string, id: string): Promise<{ events: number; oldest: string | null; maxEventAgeSeconds: number } | null> {
+  const row = await findRow(deps.db, organizationId, id);
+  if (row.enabled || row.maxEventAgeSeconds === null) return null;
+  return deps.db.$transaction(async (tx) => {
+    const sql = prismaSql(tx);
+    const latest = await latestSeq(sql, organizationId);
+    if (resumeCursor(row, latest, nowOf(deps)).skipped) return null;
+    const plan = await catchUpPlan(sql, row, latest, nowOf(deps));
+    return plan && plan.count > 0 ? { events: plan.count, oldest: plan.oldest?.toISOString() ?? null, maxEventAgeSeconds: row.maxEventAgeSeconds! } : null;
+  });
+}
+
+/** The event types an organization's filters can pick from: seen in the last 30 days, and Tributary's own. */
+export async function eventTypeChoices(deps: ServiceDeps, organizationId: string): Promise<string[]> {
+  return knownEventTypes(deps.pool, organizationId, nowOf(deps));
 }
 
 export async function deleteConnection(deps: ServiceDeps, principal: Principal, id: string): Promise<void> {
@@ -380,7 +518,7 @@ export async function testConnection(deps: ServiceDeps, principal: Principal, id
   let outcome: TestOutcome;
   try {
     await checkDestination(target.url, deps.allow);
-    outcome = await sendTestEvent(deps.http, target, event);
+    outcome = await sendTestEvent(deps.http, target, event, row.format);
   } catch (err) {
     if (!(err instanceof AppError)) throw err;
     outcome = { ok: false, status: null, latency_ms: 0, error: err.message, response_excerpt: null };

@@ -67,3 +67,14 @@ export async function organizationOf(db: Db, connectionId: string): Promise<stri
   const { rows } = await db.query<{ organization_id: string }>("SELECT organization_id FROM connections WHERE id = $1", [connectionId]);
   return rows[0]?.organization_id ?? null;
 }
+
+/**
+ * Inside a transaction that writes rows referencing these connections: takes their key-share locks
+ * first, in id order. A connection deleted meanwhile then waits for the transaction instead of
+ * deadlocking with it (the delete locks the connection, then its cascaded rows; the writer would
+ * lock those rows, then the connection for its foreign-key check).
+ */
+export async function lockConnectionKeys(db: Db, ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db.query("SELECT 1 FROM connections WHERE id = ANY($1::uuid[]) ORDER BY id FOR KEY SHARE", [[...new Set(ids)]]);
+}

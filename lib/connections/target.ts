@@ -2,6 +2,8 @@ import type pg from "pg";
 import type { SecretBox } from "../crypto/secret-box";
 import { apiKeyContext, hmacSecretContext } from "../crypto/secret-context";
 import type { DeliveryTarget } from "../delivery/delivery-request";
+import type { DeliverySettings } from "../delivery/delivery-settings";
+import type { EventFilter } from "../delivery/event-filter";
 
 /**
  * How a stored secret becomes a value: opened (to send it) or replaced by its hint (to show what was
@@ -16,12 +18,19 @@ export const openSecrets =
 
 export const maskSecrets: SecretReader = (s) => s.hint;
 
-export type LoadedTarget = { target: DeliveryTarget; cursor: bigint };
+export type LoadedTarget = { target: DeliveryTarget; cursor: bigint; delivery: DeliverySettings };
 
 type Row = {
   url: string;
   auth_type: "NONE" | "API_KEY" | "HMAC";
   cursor: string;
+  format: DeliverySettings["format"];
+  batch_max_events: number;
+  batch_max_bytes: number;
+  batch_max_wait_ms: number;
+  compression: DeliverySettings["compression"];
+  event_filter: EventFilter | null;
+  max_event_age_seconds: number | null;
   keys: { key: string; sealed: string; hint: string; add_to: "HEADER" | "QUERY"; position: number }[];
   secrets: { id: string; sealed: string; hint: string }[];
 };
@@ -29,11 +38,12 @@ type Row = {
 /**
  * The one reader of a connection's destination, for the web app and the worker alike: URL and
  * authorization with API keys in their configured order and HMAC secrets oldest first (the order of
- * the signatures), in one round trip. Null when the organization has no such connection.
+ * the signatures), and how events are sent (format, batch, compression, filter), in one round trip. Null when the organization has no such connection.
  */
 export async function loadTarget(db: Pick<pg.Pool, "query">, organizationId: string, connectionId: string, read: SecretReader): Promise<LoadedTarget | null> {
   const { rows } = await db.query<Row>(
-    `SELECT c.url, c.auth_type::text AS auth_type, c.cursor::text AS cursor,
+    `SELECT c.url, c.auth_type::text AS auth_type, c.cursor::text AS cursor, c.format::text AS format, c.batch_max_events,
+            c.batch_max_bytes, c.batch_max_wait_ms, c.compression::text AS compression, c.event_filter, c.max_event_age_seconds,
             coalesce((SELECT json_agg(json_build_object('key', k.key, 'sealed', k.value_encrypted, 'hint', k.value_hint, 'add_to', k.add_to, 'position', k.position) ORDER BY k.position)
                       FROM connection_api_keys k WHERE k.connection_id = c.id), '[]') AS keys,
             coalesce((SELECT json_agg(json_build_object('id', s.id, 'sealed', s.secret_encrypted, 'hint', s.hint) ORDER BY s.created_at, s.id)
@@ -43,7 +53,17 @@ export async function loadTarget(db: Pick<pg.Pool, "query">, organizationId: str
   );
   const row = rows[0];
   if (!row) return null;
-  return { target: { url: row.url, auth: authOf(connectionId, row, read) }, cursor: BigInt(row.cursor) };
+  return {
+    target: { url: row.url, auth: authOf(connectionId, row, read) },
+    cursor: BigInt(row.cursor),
+    delivery: {
+      format: row.format,
+      batch: { maxEvents: row.batch_max_events, maxBytes: row.batch_max_bytes, maxWaitMs: row.batch_max_wait_ms },
+      compression: row.compression,
+      eventFilter: row.event_filter,
+      maxEventAgeSeconds: row.max_event_age_seconds,
+    },
+  };
 }
 
 function authOf(connectionId: string, row: Row, read: SecretReader): DeliveryTarget["auth"] {

@@ -17,6 +17,11 @@ export class CursorWindow {
     return this.order.length - this.head;
   }
 
+  /** Whether an event taken into the window was settled (the cursor passed it, or it waits for those before it). */
+  isSettled(seq: bigint): boolean {
+    return seq <= this.cursor || this.settled.has(seq);
+  }
+
   take(seq: bigint): void {
     this.order.push(seq);
   }

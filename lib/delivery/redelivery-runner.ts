@@ -1,5 +1,6 @@
 import type pg from "pg";
 import type { Logger } from "pino";
+import { ageText } from "../connections/age-text";
 import { enabledAmong } from "../connections/stream-state";
 import { loadTarget, openSecrets } from "../connections/target";
 import type { SecretBox } from "../crypto/secret-box";
@@ -21,9 +22,14 @@ import {
 import type { JobSender } from "../jobs/boss";
 import { redeliveryJob } from "../jobs/definitions/redelivery";
 import { sendJob } from "../jobs/job";
-import { attempt } from "./attempt";
-import { jsonBody, type PreparedTarget, prepareTarget } from "./delivery-request";
+import type { AttemptVerdict } from "./attempt";
+import { nextBatch } from "./batcher";
+import { BatchSender } from "./batch-sender";
+import { prepareTarget } from "./delivery-request";
+import type { DeliverySettings } from "./delivery-settings";
 import { DestinationGate } from "./destination-gate";
+import { frameOverhead, isBatchFormat } from "./formats/wire-format";
+import { intakeLimits } from "./intake-limits";
 import type { DeliveryHttpClient } from "./http-client";
 import type { MetricsCollector } from "./metrics";
 import { ResultBuffer } from "./result-buffer";
@@ -57,6 +63,13 @@ type Result = ItemResult & {
 
 /** What one chunk of items needs besides the targets: which connections are enabled now, and the events. */
 type Chunk = { enabled: Set<string>; events: Map<bigint, StoredEvent> };
+
+/** A connection's destination as the run sends to it: the stream's sender, format and limits. */
+type Target = { sender: BatchSender; settings: DeliverySettings };
+
+/** One request's worth of work (a batch in the connection's format, or one event), or an item skipped without a request. */
+type Unit = { skipped: Result } | { connectionId: string; target: Target; entries: Entry[] };
+type Entry = { item: Item; stored: StoredEvent };
 
 // Session-lock class: one run per redelivery across every worker (the lock dies with the connection).
 const RUN_LOCK = 7272;
@@ -93,7 +106,7 @@ export async function runRedelivery(deps: RedeliveryRunnerDeps, redeliveryId: st
 /** One run of one redelivery, under its lock: reads pending items a chunk at a time and sends them. */
 class RedeliveryRun {
   private readonly started = Date.now();
-  private readonly targets = new Map<string, PreparedTarget | null>();
+  private readonly targets = new Map<string, Target | null>();
   private readonly gate: DestinationGate;
   private readonly results: ResultBuffer<Result>;
 
@@ -141,7 +154,18 @@ class RedeliveryRun {
     for (const id of connectionIds) {
       if (this.targets.has(id)) continue;
       const loaded = await loadTarget(pool, this.organizationId, id, openSecrets(box));
-      this.targets.set(id, loaded ? prepareTarget(loaded.target) : null);
+      if (!loaded) {
+        this.targets.set(id, null);
+        continue;
+      }
+      const intake = intakeLimits(loaded.target.url);
+      const sender = new BatchSender(this.deps.http, prepareTarget(loaded.target), loaded.delivery, intake, {
+        stopping: () => this.stopping(),
+        // Per-event statistics and health, as the stream records them.
+        onAnswer: (verdict, at, events) => this.deps.metrics?.attempted(id, { ok: verdict.outcome === "ok", latencyMs: verdict.latencyMs, events }),
+      });
+      const batch = intake ? { ...loaded.delivery.batch, maxEvents: Math.min(loaded.delivery.batch.maxEvents, intake.maxEvents) } : loaded.delivery.batch;
+      this.targets.set(id, { sender, settings: { ...loaded.delivery, batch } });
     }
     const events = await readEventsBySeq(pool, this.organizationId, [...new Set(items.map((i) => i.seq))]);
     return { enabled, events: new Map(events.map((e) => [e.seq, e])) };
@@ -149,53 +173,106 @@ class RedeliveryRun {
 
   /** Up to `concurrency` requests at once, in (connection, sequence) order; false once the redelivery was cancelled. */
   private async sendAll(items: Item[], chunk: Chunk): Promise<boolean> {
-    const queue = [...items];
+    const queue = this.units(items, chunk);
     let running = true;
     const lane = async () => {
       while (queue.length > 0 && running && !this.stopping()) {
-        const result = await this.handle(queue.shift()!, chunk);
-        if (!(await this.results.add(result))) running = false;
+        for (const result of await this.handle(queue.shift()!)) {
+          if (!(await this.results.add(result))) running = false;
+        }
       }
     };
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(this.deps.concurrency ?? 8, items.length)) }, lane));
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(this.deps.concurrency ?? 8, queue.length)) }, lane));
     return running;
   }
 
-  private async handle(item: Item, chunk: Chunk): Promise<Result> {
-    const target = this.targets.get(item.connectionId);
-    const event = chunk.events.get(item.seq);
-    const skip = (error: string): Result => ({ ...item, state: "SKIPPED", statusCode: null, error, attemptedAt: null });
-    if (!target) return skip("The connection was deleted.");
-    if (!chunk.enabled.has(item.connectionId)) return skip("The connection is disabled; enable it to redeliver.");
-    if (!event) return skip("The event is no longer stored (past the 30-day retention).");
-    const result = await this.gate.send(
-      item.connectionId,
-      () => this.send(target, item, event),
-      (r) => r.state === "SUCCEEDED",
-    );
-    if (!result) {
-      const max = this.deps.maxConsecutiveFailures ?? 5;
-      return { ...item, state: "FAILED", statusCode: null, error: `Not sent: the destination failed ${max} times in a row.`, attemptedAt: null };
+  /**
+   * The chunk as requests: each connection's events in sequence order, batched as its stream batches
+   * them (one per request for EVENT); items that cannot be sent are skipped with the reason.
+   */
+  private units(items: Item[], chunk: Chunk): Unit[] {
+    const units: Unit[] = [];
+    let run: { connectionId: string; target: Target; entries: Entry[] } | null = null;
+    const flush = () => {
+      if (!run) return;
+      units.push(...this.batches(run));
+      run = null;
+    };
+    for (const item of items) {
+      const target = this.targets.get(item.connectionId);
+      const stored = chunk.events.get(item.seq);
+      const skip = (error: string) => {
+        units.push({ skipped: { ...item, state: "SKIPPED", statusCode: null, error, attemptedAt: null } });
+      };
+      if (!target) skip("The connection was deleted.");
+      else if (!chunk.enabled.has(item.connectionId)) skip("The connection is disabled; enable it to redeliver.");
+      else if (!stored) skip("The event is no longer stored (past the 30-day retention).");
+      else if (tooOld(target.settings, stored)) {
+        skip(`The destination does not take events older than ${ageText(target.settings.maxEventAgeSeconds!)} (the connection's catch-up limit); clear the limit to send it anyway.`);
+      } else {
+        if (run && run.connectionId !== item.connectionId) flush();
+        run ??= { connectionId: item.connectionId, target, entries: [] };
+        run.entries.push({ item, stored });
+      }
     }
-    this.deps.metrics?.redelivery(item.connectionId, result.state === "SUCCEEDED");
-    return result;
+    flush();
+    return units;
   }
 
-  private async send(target: PreparedTarget, item: Item, event: StoredEvent): Promise<Result> {
-    const attemptedAt = new Date();
-    const verdict = await attempt(this.deps.http, target, jsonBody(event.body), { at: attemptedAt });
-    this.deps.metrics?.attempted(item.connectionId, { ok: verdict.outcome === "ok", latencyMs: verdict.latencyMs });
-    if (verdict.outcome === "ok") return { ...item, state: "SUCCEEDED", statusCode: verdict.status, error: null, attemptedAt };
-    return {
-      ...item,
-      state: "FAILED",
-      statusCode: verdict.status,
-      error: verdict.error,
-      attemptedAt,
-      failedAttempt: { event, excerpt: verdict.excerpt, latencyMs: verdict.latencyMs, outcome: verdict.outcome === "reject" ? "REJECTED" : "GIVEN_UP" },
-    };
+  private batches(run: { connectionId: string; target: Target; entries: Entry[] }): Unit[] {
+    const { format, batch } = run.target.settings;
+    if (!isBatchFormat(format)) return run.entries.map((e) => ({ connectionId: run.connectionId, target: run.target, entries: [e] }));
+    const units: Unit[] = [];
+    const sized = run.entries.map((e) => ({ ...e, size: Buffer.byteLength(e.stored.body) + frameOverhead(format, e.stored) }));
+    while (sized.length > 0) {
+      const next = nextBatch(format, sized, batch, { waitedMs: 0, flush: true });
+      const take = next && "take" in next ? next.take : sized.length;
+      units.push({ connectionId: run.connectionId, target: run.target, entries: sized.splice(0, take).map(({ item, stored }) => ({ item, stored })) });
+    }
+    return units;
+  }
+
+  private async handle(unit: Unit): Promise<Result[]> {
+    if ("skipped" in unit) return [unit.skipped];
+    const results = await this.gate.send(
+      unit.connectionId,
+      () => this.send(unit.target, unit.entries),
+      (rs) => rs.some((r) => r.state === "SUCCEEDED"),
+    );
+    if (!results) {
+      const max = this.deps.maxConsecutiveFailures ?? 5;
+      return unit.entries.map(({ item }) => ({ ...item, state: "FAILED", statusCode: null, error: `Not sent: the destination failed ${max} times in a row.`, attemptedAt: null }));
+    }
+    for (const r of results) this.deps.metrics?.redelivery(unit.connectionId, r.state === "SUCCEEDED");
+    return results;
+  }
+
+  /** Sends once (bisecting a rejected batch like the stream; a 413 splits it in halves); events not sent because the worker stops stay pending. */
+  private async send(target: Target, entries: Entry[]): Promise<Result[]> {
+    const out = await target.sender.send(entries);
+    const results: Result[] = out.delivered.map(({ item }) => ({ ...item, state: "SUCCEEDED", statusCode: out.deliveredStatus, error: null, attemptedAt: new Date() }));
+    const failed = (list: Entry[], verdict: AttemptVerdict, attemptedAt: number, outcome: "GIVEN_UP" | "REJECTED") =>
+      list.map(({ item, stored }): Result => ({
+        ...item,
+        state: "FAILED",
+        statusCode: verdict.status,
+        error: verdict.error,
+        attemptedAt: new Date(attemptedAt),
+        failedAttempt: { event: stored, excerpt: verdict.excerpt, latencyMs: verdict.latencyMs, outcome },
+      }));
+    for (const r of out.rejected) results.push(...failed(r.items, r.verdict, r.attemptedAt, "REJECTED"));
+    if (out.retry) results.push(...failed([...out.retry.items, ...out.retry.rest], out.retry.verdict, out.retry.attemptedAt, "GIVEN_UP"));
+    if (out.tooLarge) {
+      const rest = [...out.tooLarge.items, ...out.tooLarge.rest];
+      const half = Math.ceil(rest.length / 2);
+      for (const part of [rest.slice(0, half), rest.slice(half)]) if (part.length > 0) results.push(...(await this.send(target, part)));
+    }
+    return results;
   }
 }
+
+const tooOld = (settings: DeliverySettings, stored: StoredEvent) =>
+  settings.maxEventAgeSeconds !== null && Date.now() - stored.createdAt > settings.maxEventAgeSeconds * 1000;
 
 /**
  * Writes a batch of results in one transaction: item states (only items still pending, so a

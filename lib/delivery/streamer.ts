@@ -2,15 +2,21 @@ import type pg from "pg";
 import type { Logger } from "pino";
 import type { Config } from "../config";
 import { advanceCursor } from "../connections/stream-state";
-import { loadTarget, openSecrets } from "../connections/target";
+import { type LoadedTarget, loadTarget, openSecrets } from "../connections/target";
 import type { SecretBox } from "../crypto/secret-box";
 import { readEventsAfter, type StoredEvent } from "../events/event-store";
-import { type FailedAttempt, recordFailures, settleRetrying, takeOverRetrying } from "../failures/failure-store";
-import { attempt } from "./attempt";
+import { type FailedAttempt, recordFailures, settleRetryingEvents, takeOverRetrying } from "../failures/failure-store";
+import type { AttemptVerdict } from "./attempt";
 import { evaluateHealth, HealthTracker, type HealthVerdict } from "./auto-disable-policy";
+import { AdaptiveBatchLimits, nextBatch } from "./batcher";
+import { BatchSender, type Pending } from "./batch-sender";
 import { CursorWindow } from "./cursor-window";
-import { jsonBody, type PreparedTarget, prepareTarget } from "./delivery-request";
+import { prepareTarget } from "./delivery-request";
+import type { DeliverySettings } from "./delivery-settings";
+import { eventFilterPredicate } from "./event-filter";
+import { frameOverhead, isBatchFormat } from "./formats/wire-format";
 import type { DeliveryHttpClient } from "./http-client";
+import { intakeLimits } from "./intake-limits";
 import type { MetricsCollector } from "./metrics";
 import { nextRetryDelay } from "./retry-policy";
 import { Wakeup } from "./wakeup";
@@ -28,26 +34,30 @@ export type StreamerDeps = {
   onUnhealthy?: (connectionId: string, verdict: Extract<HealthVerdict, { disable: true }>) => Promise<void>;
 };
 
-/** An event to send, with the number of this attempt and, once it failed, when it first did. */
-type Delivery = { stored: StoredEvent; attempt: number; firstFailedAt: number | null; dueAt: number };
+/** The events of one request (one event in the EVENT format), and when it may go. */
+type Batch = { items: Pending[]; dueAt: number };
+
+/** What the streamer sends with: the destination prepared once, and how its events go out. */
+type Sending = { sender: BatchSender; settings: DeliverySettings; limits: AdaptiveBatchLimits; passes: (eventType: string) => boolean };
 
 // How long settled progress may sit in memory before the cursor is written (a crash redelivers at most this much).
 const PERSIST_EVERY_MS = 25;
 const IDLE_POLL_MS = 1_000;
 
 /**
- * Streams one connection: reads the events after its cursor, delivers each as one signed POST with
+ * Streams one connection: reads the events after its cursor, drops those its event filter refuses,
+ * delivers the rest in its format (one per POST, or batches bounded by count, bytes and linger) with
  * at most `maxInFlight` requests in flight, and moves the cursor over the contiguous settled prefix.
  * While a delivery is failing the stream waits (one probe at a time, with backoff), so an outage
- * does not burn through the backlog; nothing is skipped.
+ * does not burn through the backlog; nothing is skipped. A rejected batch is bisected.
  */
 export class ConnectionStreamer {
-  private prepared: PreparedTarget | null = null;
+  private sending: Sending | null = null;
   private window = new CursorWindow(0n);
   private fetchedUpTo = 0n;
   private persistedCursor = 0n;
-  private queue: StoredEvent[] = [];
-  private retries: Delivery[] = [];
+  private queue: Pending[] = [];
+  private retries: Batch[] = [];
   private inFlight = 0;
   private stopped = false;
   private reloadRequested = false;
@@ -80,7 +90,7 @@ export class ConnectionStreamer {
   async start(): Promise<boolean> {
     const loaded = await loadTarget(this.deps.pool, this.organizationId, this.connectionId, openSecrets(this.deps.box));
     if (!loaded) return false;
-    this.prepared = prepareTarget(loaded.target);
+    this.useTarget(loaded);
     this.earlierAttempts = await takeOverRetrying(this.deps.pool, this.connectionId, loaded.cursor);
     this.window = new CursorWindow(loaded.cursor);
     this.fetchedUpTo = loaded.cursor;
@@ -137,7 +147,7 @@ export class ConnectionStreamer {
     if (this.reloadRequested) {
       this.reloadRequested = false;
       const loaded = await loadTarget(pool, this.organizationId, this.connectionId, openSecrets(this.deps.box));
-      if (loaded) this.prepared = prepareTarget(loaded.target);
+      if (loaded) this.useTarget(loaded);
     }
     if (this.retries.length > 0) {
       // Failing: one probe at a time, earliest due first; new events wait.
@@ -150,10 +160,15 @@ export class ConnectionStreamer {
       this.dispatch(next);
       return IDLE_POLL_MS;
     }
-    // Read ahead while the queue still has work, so requests never wait for the database.
+    const sending = this.sending!;
+    const limits = sending.limits.current(this.now());
+    // Read ahead while the queue still has work, so requests never wait for the database; batches
+    // keep at least one full batch queued.
+    const readLimit = Math.max(delivery.batchSize, isBatchFormat(sending.settings.format) ? limits.maxEvents : 0);
+    const readBelow = isBatchFormat(sending.settings.format) ? readLimit : delivery.batchSize / 2;
     if (this.now() - this.lastReadAt >= IDLE_POLL_MS) this.maybeMore = true;
-    if (!this.reading && this.maybeMore && this.queue.length < delivery.batchSize / 2) {
-      this.reading = this.readMore(pool, delivery.batchSize)
+    if (!this.reading && this.maybeMore && this.queue.length < readBelow) {
+      this.reading = this.readMore(pool, readLimit)
         .catch((err) => this.deps.logger.error({ err, connectionId: this.connectionId }, "reading events failed; retrying"))
         .finally(() => {
           this.reading = null;
@@ -161,10 +176,41 @@ export class ConnectionStreamer {
         });
     }
     while (this.queue.length > 0 && this.inFlight < delivery.maxInFlight && this.retries.length === 0 && !this.stopped) {
-      const stored = this.queue.shift()!;
-      this.dispatch({ stored, attempt: this.firstAttemptNumber(stored.seq), firstFailedAt: null, dueAt: 0 });
+      const now = this.now();
+      const batch = nextBatch(sending.settings.format, this.queue, limits, { waitedMs: now - this.queue[0]!.readAt, flush: false });
+      if (!batch) break;
+      // Not full yet: linger until the first event has waited max_wait_ms (a read or a notification wakes us sooner).
+      if ("waitMs" in batch) return Math.min(batch.waitMs, IDLE_POLL_MS);
+      this.dispatch({ items: this.queue.splice(0, batch.take), dueAt: 0 });
     }
     return IDLE_POLL_MS;
+  }
+
+  /** Prepares the destination and how its events go out; sizes of queued events follow a changed format. */
+  private useTarget(loaded: LoadedTarget): void {
+    const { delivery } = loaded;
+    const intake = intakeLimits(loaded.target.url);
+    const batch = intake ? { ...delivery.batch, maxEvents: Math.min(delivery.batch.maxEvents, intake.maxEvents) } : delivery.batch;
+    const sender = new BatchSender(this.deps.http, prepareTarget(loaded.target), delivery, intake, {
+      now: this.now,
+      stopping: () => this.stopped,
+      onAnswer: (verdict, at, events) => {
+        // Per-event statistics and health: a batch's answer counts for each event it carried.
+        this.deps.metrics.attempted(this.connectionId, { ok: verdict.outcome === "ok", latencyMs: verdict.latencyMs, events });
+        this.health.record({ at, ok: verdict.outcome === "ok", timeout: verdict.errorKind === "timeout" });
+        if (verdict.outcome !== "ok") this.checkHealth(at);
+      },
+    });
+    const sameLimits = this.sending && JSON.stringify(this.sending.settings.batch) === JSON.stringify(batch);
+    const limits = sameLimits ? this.sending!.limits : new AdaptiveBatchLimits(batch, intake?.maxRequestBytes ?? null);
+    const formatChanged = this.sending?.settings.format !== delivery.format;
+    this.sending = { sender, settings: { ...delivery, batch }, limits, passes: eventFilterPredicate(delivery.eventFilter) };
+    if (formatChanged) for (const p of this.queue) p.size = this.sizeOf(p.stored);
+  }
+
+  private sizeOf(stored: StoredEvent): number {
+    const format = this.sending!.settings.format;
+    return isBatchFormat(format) ? Buffer.byteLength(stored.body) + frameOverhead(format, stored) : 0;
   }
 
   private firstAttemptNumber(seq: bigint): number {
@@ -186,21 +232,26 @@ export class ConnectionStreamer {
       this.maybeMore = true;
       throw err;
     }
+    const { passes } = this.sending!;
+    const readAt = this.now();
     for (const e of events) {
-      this.queue.push(e);
       this.window.take(e.seq);
+      // Filtered out: settled without a request, so the cursor moves over it.
+      if (!passes(e.event.event_type)) this.settle(e.seq);
+      else this.queue.push({ stored: e, attempt: this.firstAttemptNumber(e.seq), firstFailedAt: null, size: this.sizeOf(e), readAt });
     }
     if (events.length > 0) this.fetchedUpTo = events[events.length - 1]!.seq;
     if (events.length === limit || this.notifications !== seen) this.maybeMore = true;
   }
 
-  private dispatch(item: Delivery): void {
+  private dispatch(batch: Batch): void {
     this.inFlight++;
-    this.deliver(item)
+    this.deliver(batch)
       .catch((err) => {
-        // Bookkeeping failed (database); try the event again rather than lose it.
+        // Bookkeeping failed (database); try the events not settled yet again rather than lose them.
         this.deps.logger.error({ err, connectionId: this.connectionId }, "delivery bookkeeping failed");
-        this.retries.push({ ...item, dueAt: this.now() + 1_000 });
+        const items = batch.items.filter((i) => !this.window.isSettled(i.stored.seq));
+        if (items.length > 0) this.retries.push({ items, dueAt: this.now() + 1_000 });
       })
       .finally(() => {
         this.inFlight--;
@@ -208,59 +259,97 @@ export class ConnectionStreamer {
       });
   }
 
-  private async deliver(item: Delivery): Promise<void> {
-    const { http, pool, metrics, delivery } = this.deps;
-    const { stored } = item;
-    const attemptedAt = this.now();
-    const verdict = await attempt(http, this.prepared!, jsonBody(stored.body), { at: new Date(attemptedAt) });
-    metrics.attempted(this.connectionId, { ok: verdict.outcome === "ok", latencyMs: verdict.latencyMs });
-    this.health.record({ at: attemptedAt, ok: verdict.outcome === "ok", timeout: verdict.errorKind === "timeout" });
-    if (verdict.outcome !== "ok") this.checkHealth(attemptedAt);
-
-    if (verdict.outcome === "ok") {
-      metrics.delivered(this.connectionId, Math.max(0, Date.now() - stored.createdAt));
-      if (item.attempt > 1) await settleRetrying(pool, this.connectionId, stored.seq, "DELIVERED_LATER");
-      // The destination is back: let the waiting retries go now.
-      for (const r of this.retries) r.dueAt = 0;
-      this.settle(stored.seq);
-      return;
+  private async deliver(batch: Batch): Promise<void> {
+    const { sending } = this;
+    const out = await sending!.sender.send(batch.items);
+    if (out.delivered.length > 0) await this.delivered(out.delivered);
+    for (const r of out.rejected) await this.rejected(r.items, r.verdict, r.attemptedAt);
+    if (out.tooLarge) {
+      // 413 to a batch: smaller batches for a while, and these events go again in them.
+      sending!.limits.shrink(this.now());
+      const limits = sending!.limits.current(this.now());
+      this.deps.logger.warn(
+        { connectionId: this.connectionId, maxEvents: limits.maxEvents, maxBytes: limits.maxBytes },
+        "the destination answered 413 to a batch; halving the batch size for a while",
+      );
+      this.requeue([...out.tooLarge.items, ...out.tooLarge.rest]);
     }
+    if (out.retry) await this.failed(out.retry.items, out.retry.rest, out.retry.verdict, out.retry.attemptedAt);
+  }
 
-    const failure: Omit<FailedAttempt, "outcome"> = {
+  private async delivered(items: Pending[]): Promise<void> {
+    const { pool, metrics } = this.deps;
+    const later = items.filter((i) => i.attempt > 1).map((i) => i.stored.seq);
+    if (later.length > 0) await settleRetryingEvents(pool, this.connectionId, later, "DELIVERED_LATER");
+    const now = Date.now();
+    for (const i of items) {
+      metrics.delivered(this.connectionId, Math.max(0, now - i.stored.createdAt));
+      this.settle(i.stored.seq);
+    }
+    // The destination is back: let the waiting retries go now.
+    for (const r of this.retries) r.dueAt = 0;
+  }
+
+  private failure(i: Pending, verdict: AttemptVerdict, attemptedAt: number, outcome: FailedAttempt["outcome"]): FailedAttempt {
+    return {
       organizationId: this.organizationId,
       connectionId: this.connectionId,
-      eventSeq: stored.seq,
-      eventId: stored.event.id,
-      eventType: stored.event.event_type,
-      attempt: item.attempt,
+      eventSeq: i.stored.seq,
+      eventId: i.stored.event.id,
+      eventType: i.stored.event.event_type,
+      attempt: i.attempt,
       attemptedAt: new Date(attemptedAt),
       statusCode: verdict.status,
       error: verdict.error,
       responseExcerpt: verdict.excerpt,
       latencyMs: verdict.latencyMs,
+      outcome,
     };
+  }
 
-    if (verdict.outcome === "reject") {
-      await recordFailures(pool, [{ ...failure, outcome: "REJECTED" }]);
+  /** Refused for good (alone, or isolated from a batch): listed as REJECTED, redeliverable, and the stream moves on. */
+  private async rejected(items: Pending[], verdict: AttemptVerdict, attemptedAt: number): Promise<void> {
+    const { pool, metrics } = this.deps;
+    await recordFailures(pool, items.map((i) => this.failure(i, verdict, attemptedAt, "REJECTED")));
+    for (const i of items) {
       metrics.failedAttempt(this.connectionId, false);
       metrics.rejected(this.connectionId);
-      this.settle(stored.seq);
-      return;
+      this.settle(i.stored.seq);
     }
+  }
 
-    const firstFailedAt = item.firstFailedAt ?? attemptedAt;
-    const giveUp = attemptedAt - firstFailedAt >= delivery.retryHorizonMs;
-    await recordFailures(pool, [{ ...failure, outcome: giveUp ? "GIVEN_UP" : "RETRYING" }]);
-    metrics.failedAttempt(this.connectionId, !giveUp);
-    if (giveUp) {
-      await settleRetrying(pool, this.connectionId, stored.seq, "GIVEN_UP");
-      metrics.givenUp(this.connectionId);
-      this.deps.logger.warn({ connectionId: this.connectionId, eventId: stored.event.id }, "delivery given up after the retry horizon");
-      this.settle(stored.seq);
-      return;
+  /**
+   * A retryable failure of the request that carried `items`: each is listed as one more failed
+   * attempt, given up past the retry horizon, and otherwise retried (with `rest`, the events of the
+   * batch not settled yet) as one batch after a backoff.
+   */
+  private async failed(items: Pending[], rest: Pending[], verdict: AttemptVerdict, attemptedAt: number): Promise<void> {
+    const { pool, metrics, delivery } = this.deps;
+    const giveUp = (i: Pending) => attemptedAt - (i.firstFailedAt ?? attemptedAt) >= delivery.retryHorizonMs;
+    await recordFailures(pool, items.map((i) => this.failure(i, verdict, attemptedAt, giveUp(i) ? "GIVEN_UP" : "RETRYING")));
+    const givenUp = items.filter(giveUp);
+    if (givenUp.length > 0) {
+      await settleRetryingEvents(pool, this.connectionId, givenUp.map((i) => i.stored.seq), "GIVEN_UP");
+      this.deps.logger.warn({ connectionId: this.connectionId, events: givenUp.length }, "delivery given up after the retry horizon");
     }
-    const delay = nextRetryDelay(item.attempt, verdict.retryAfterMs, { baseMs: delivery.retryBaseDelayMs, maxMs: delivery.retryMaxDelayMs });
-    this.retries.push({ stored, attempt: item.attempt + 1, firstFailedAt, dueAt: attemptedAt + delay });
+    for (const i of items) metrics.failedAttempt(this.connectionId, !giveUp(i));
+    for (const i of givenUp) {
+      metrics.givenUp(this.connectionId);
+      this.settle(i.stored.seq);
+    }
+    const retry = [...items.filter((i) => !giveUp(i)).map((i) => ({ ...i, attempt: i.attempt + 1, firstFailedAt: i.firstFailedAt ?? attemptedAt })), ...rest];
+    if (retry.length === 0) return;
+    retry.sort((a, b) => (a.stored.seq < b.stored.seq ? -1 : 1));
+    const attempts = Math.max(...items.map((i) => i.attempt));
+    const delay = nextRetryDelay(attempts, verdict.retryAfterMs, { baseMs: delivery.retryBaseDelayMs, maxMs: delivery.retryMaxDelayMs });
+    this.retries.push({ items: retry, dueAt: attemptedAt + delay });
+  }
+
+  /** Puts events back at the front of the queue, in sequence order, to be batched again. */
+  private requeue(items: Pending[]): void {
+    const merged = [...items, ...this.queue];
+    merged.sort((a, b) => (a.stored.seq < b.stored.seq ? -1 : a.stored.seq > b.stored.seq ? 1 : 0));
+    this.queue = merged;
   }
 
   private checkHealth(now: number): void {

@@ -1,6 +1,7 @@
 import type pg from "pg";
 import type { Sql } from "../db/sql";
 import { EVENTS_CHANNEL } from "./channels";
+import { noteEventTypes } from "./event-type-catalog";
 import type { WireEvent } from "./envelope";
 
 // Every statement on `events` (node-postgres, or a Prisma transaction through `Sql`; see README › Architecture › Stores).
@@ -48,6 +49,7 @@ export async function appendEvents(sql: Sql, organizationId: string, events: rea
       events.map((e) => JSON.stringify(e.data)),
     ],
   );
+  await noteEventTypes(sql, organizationId, col("event_type"));
   await sql.run("SELECT pg_notify($1, $2)", [EVENTS_CHANNEL, organizationId]);
   return rows.map((r) => BigInt(r.seq));
 }
@@ -56,6 +58,40 @@ export async function appendEvents(sql: Sql, organizationId: string, events: rea
 export async function latestSeq(sql: Sql, organizationId: string): Promise<bigint> {
   const rows = await sql.rows<{ seq: string | null }>("SELECT max(seq)::text AS seq FROM events WHERE organization_id = $1::uuid", [organizationId]);
   return BigInt(rows[0]?.seq ?? 0);
+}
+
+/** The first event after `afterSeq` stored at or after `since` (null: none): what a catch-up limit keeps. */
+export async function firstSeqStoredSince(sql: Sql, organizationId: string, afterSeq: bigint, since: Date): Promise<bigint | null> {
+  const rows = await sql.rows<{ seq: string }>(
+    "SELECT seq::text AS seq FROM events WHERE organization_id = $1::uuid AND seq > $2::bigint AND created_at >= $3 ORDER BY seq LIMIT 1",
+    [organizationId, afterSeq.toString(), since],
+  );
+  return rows[0] ? BigInt(rows[0].seq) : null;
+}
+
+/** The event types present in (afterSeq, throughSeq]. */
+export async function eventTypesBetween(sql: Sql, organizationId: string, afterSeq: bigint, throughSeq: bigint): Promise<string[]> {
+  const rows = await sql.rows<{ event_type: string }>(
+    "SELECT DISTINCT event_type FROM events WHERE organization_id = $1::uuid AND seq > $2::bigint AND seq <= $3::bigint",
+    [organizationId, afterSeq.toString(), throughSeq.toString()],
+  );
+  return rows.map((r) => r.event_type);
+}
+
+/** How many events of these types are in (afterSeq, throughSeq], and when the first and last were stored. */
+export async function countEventsBetween(
+  sql: Sql,
+  organizationId: string,
+  afterSeq: bigint,
+  throughSeq: bigint,
+  types: readonly string[],
+): Promise<{ count: number; oldest: Date | null; newest: Date | null }> {
+  const rows = await sql.rows<{ count: number; oldest: Date | null; newest: Date | null }>(
+    `SELECT count(*)::int AS count, min(created_at) AS oldest, max(created_at) AS newest FROM events
+     WHERE organization_id = $1::uuid AND seq > $2::bigint AND seq <= $3::bigint AND event_type = ANY($4::text[])`,
+    [organizationId, afterSeq.toString(), throughSeq.toString(), types],
+  );
+  return rows[0] ?? { count: 0, oldest: null, newest: null };
 }
 
 export type StoredEvent = { seq: bigint; event: WireEvent; body: string; createdAt: number };

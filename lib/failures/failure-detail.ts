@@ -1,6 +1,7 @@
 import type pg from "pg";
 import { loadTarget, maskSecrets } from "../connections/target";
-import { JSON_BODY_HEADERS, type NamedValue, requestParts } from "../delivery/delivery-request";
+import { type NamedValue, requestParts } from "../delivery/delivery-request";
+import { contentType } from "../delivery/formats/wire-format";
 import { readEventsBySeq } from "../events/event-store";
 import { isUuid } from "../validation";
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from "../delivery/hmac-signature";
@@ -36,9 +37,11 @@ export async function loadFailureDetail(pool: pg.Pool, organizationId: string, i
     loadTarget(pool, organizationId, f.connection_id, maskSecrets),
   ]);
   if (!masked) throw notFound();
-  const { target } = masked;
+  const { target, delivery } = masked;
   const parts = requestParts(target);
-  const headers = [...JSON_BODY_HEADERS, ...parts.headers];
+  const headers: NamedValue[] = [{ name: "Content-Type", value: contentType(delivery.format) }];
+  if (delivery.compression === "GZIP") headers.push({ name: "Content-Encoding", value: "gzip" });
+  headers.push(...parts.headers);
   if (target.auth.type === "HMAC") {
     headers.push({ name: TIMESTAMP_HEADER, value: String(Math.floor(f.attempted_at.getTime() / 1000)) });
     headers.push({ name: SIGNATURE_HEADER, value: "•••• (HMAC-SHA256 per active secret)" });

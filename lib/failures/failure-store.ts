@@ -1,4 +1,5 @@
 import type pg from "pg";
+import type { Sql } from "../db/sql";
 
 // Every statement on `delivery_failures` (node-postgres; see README › Architecture › Stores). Other
 // modules ask this one; where a statement of theirs needs a condition on this table, it comes from here.
@@ -61,11 +62,41 @@ export async function recordFailures(db: Db, attempts: readonly FailedAttempt[])
   );
 }
 
+/**
+ * Lists the events of these types in (afterSeq, throughSeq] as given up on a connection without a
+ * request (the catch-up limit skipped them), so they show in the 30-day list and can be redelivered.
+ * Reads the events it lists from `events` in the same statement.
+ */
+export async function recordSkippedEvents(
+  sql: Sql,
+  s: { organizationId: string; connectionId: string; afterSeq: bigint; throughSeq: bigint; types: readonly string[]; at: Date; error: string },
+): Promise<void> {
+  await sql.run(
+    `INSERT INTO delivery_failures (organization_id, connection_id, event_seq, event_id, event_type, attempt, attempted_at,
+                                    status_code, error, response_excerpt, latency_ms, outcome)
+     SELECT e.organization_id, $2::uuid, e.seq, e.id, e.event_type,
+            coalesce((SELECT max(x.attempt) FROM delivery_failures x WHERE x.connection_id = $2::uuid AND x.event_seq = e.seq), 0) + 1,
+            $6, NULL, $7, NULL, 0, 'GIVEN_UP'
+     FROM events e
+     WHERE e.organization_id = $1::uuid AND e.seq > $3::bigint AND e.seq <= $4::bigint AND e.event_type = ANY($5::text[])`,
+    [s.organizationId, s.connectionId, s.afterSeq.toString(), s.throughSeq.toString(), s.types, s.at, s.error],
+  );
+}
+
 /** Updates the outcome of an event's earlier attempts that were still retrying. */
 export async function settleRetrying(db: Db, connectionId: string, eventSeq: bigint, outcome: "DELIVERED_LATER" | "GIVEN_UP"): Promise<void> {
   await db.query(
     `UPDATE delivery_failures SET outcome = $3::"FailureOutcome" WHERE connection_id = $1 AND event_seq = $2 AND outcome = 'RETRYING'`,
     [connectionId, eventSeq.toString(), outcome],
+  );
+}
+
+/** `settleRetrying` for several events of one connection in one statement (a batch's events). */
+export async function settleRetryingEvents(db: Db, connectionId: string, eventSeqs: readonly bigint[], outcome: "DELIVERED_LATER" | "GIVEN_UP"): Promise<void> {
+  if (eventSeqs.length === 0) return;
+  await db.query(
+    `UPDATE delivery_failures SET outcome = $3::"FailureOutcome" WHERE connection_id = $1 AND event_seq = ANY($2::bigint[]) AND outcome = 'RETRYING'`,
+    [connectionId, eventSeqs.map(String), outcome],
   );
 }
 

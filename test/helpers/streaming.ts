@@ -51,9 +51,9 @@ export async function streamingFixture(t: TestDatabase, env: Record<string, stri
     principal,
     pool,
     metrics,
-    /** A connection to this receiver (its test event is the receiver's first request). */
-    async connect(receiver: Receiver, auth: unknown = { type: "NONE" }, name = "Receiver") {
-      const created = await createConnection(deps, principal, { name, url: receiver.url, auth });
+    /** A connection to this receiver (its test event is the receiver's first request); `delivery`: format, batch, compression, filter… */
+    async connect(receiver: Receiver, auth: unknown = { type: "NONE" }, name = "Receiver", delivery: Record<string, unknown> = {}) {
+      const created = await createConnection(deps, principal, { name, url: receiver.url, auth, ...delivery });
       return { id: created.connection.id, hmacSecret: created.hmacSecret };
     },
     async startWorker(overrides: Partial<StreamerDeps["delivery"]> = {}, now?: () => number, extra: Partial<StreamerDeps> = {}) {

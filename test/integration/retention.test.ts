@@ -70,7 +70,7 @@ describe("retention", () => {
     });
 
     const result = await purgeExpired(f.pool, new Date(), 3);
-    expect(result).toEqual({ failures: 2, events: 9, redeliveries: 1, statsMinutes: 7 });
+    expect(result).toEqual({ failures: 2, events: 9, redeliveries: 1, statsMinutes: 7, eventTypes: 0 });
     expect(await t.db.connectionStats.count()).toBe(2);
     const keptRedeliveries = (await t.db.redelivery.findMany({ select: { id: true } })).map((x) => x.id);
     expect(keptRedeliveries.sort()).toEqual([oldRunning.id, recent.id].sort());

@@ -8,6 +8,7 @@ import {
   newConnectionFormSchema,
   updateConnectionSchema,
 } from "../../lib/connections/schemas";
+import { formDefaults } from "../../lib/connections/presets";
 import { fieldErrors } from "../../lib/errors";
 
 const valid = { name: "Datadog production", url: "https://http-intake.logs.datadoghq.com/api/v2/logs", auth: { type: "NONE" } };
@@ -180,19 +181,85 @@ describe("update schema", () => {
   });
 });
 
-describe("connection form", () => {
-  const form = (type: "NONE" | "API_KEY" | "HMAC", keys: { key: string; value: string; add_to: "HEADER" | "QUERY" }[] = []) => ({
-    name: " Datadog ",
-    url: "https://http-intake.logs.datadoghq.com/api/v2/logs",
-    auth: { type, keys },
+describe("delivery settings", () => {
+  it("accepts every format, and refuses an unknown one with the choices", () => {
+    for (const format of ["EVENT", "JSON_ARRAY", "NDJSON", "SPLUNK_HEC"]) expect(paths({ ...valid, format })).toEqual([]);
+    expect(problems({ ...valid, format: "XML" })).toEqual([{ path: "format", message: "Choose a format: EVENT, JSON_ARRAY, NDJSON or SPLUNK_HEC." }]);
   });
 
-  it("sends the API's shape: keys only with API_KEY, trimmed like the API trims", () => {
+  it("bounds batches: 1–1,000 events, 1,024–5,242,880 bytes, 0–10,000 ms, whole numbers, no other field", () => {
+    expect(paths({ ...valid, batch: { max_events: 1, max_bytes: 1024, max_wait_ms: 0 } })).toEqual([]);
+    expect(paths({ ...valid, batch: { max_events: 1000, max_bytes: 5_242_880, max_wait_ms: 10_000 } })).toEqual([]);
+    expect(paths({ ...valid, batch: { max_events: 0, max_bytes: 1023, max_wait_ms: -1 } })).toEqual(["batch.max_events", "batch.max_bytes", "batch.max_wait_ms"]);
+    expect(paths({ ...valid, batch: { max_events: 1001, max_bytes: 5_242_881, max_wait_ms: 10_001 } })).toEqual(["batch.max_events", "batch.max_bytes", "batch.max_wait_ms"]);
+    expect(paths({ ...valid, batch: { max_events: 1.5 } })).toEqual(["batch.max_events"]);
+    expect(paths({ ...valid, batch: { size: 10 } })).toEqual(["batch"]);
+  });
+
+  it("takes exact event types and prefixes ending in *, and stores empty lists as no filter", () => {
+    expect(connectionSettingsSchema.parse({ ...valid, event_filter: { include: ["USER_*", "ACCESS_GRANTED"] } }).event_filter).toEqual({
+      include: ["USER_*", "ACCESS_GRANTED"],
+      exclude: [],
+    });
+    expect(connectionSettingsSchema.parse({ ...valid, event_filter: { include: [], exclude: [] } }).event_filter).toBeNull();
+    expect(connectionSettingsSchema.parse({ ...valid, event_filter: null }).event_filter).toBeNull();
+    expect(paths({ ...valid, event_filter: { include: ["user_*"], exclude: ["*"] } })).toEqual(["event_filter.include.0", "event_filter.exclude.0"]);
+    expect(paths({ ...valid, event_filter: { include: ["A*B"] } })).toEqual(["event_filter.include.0"]);
+  });
+
+  it("bounds the catch-up limit between a minute and 7 days, or none", () => {
+    expect(paths({ ...valid, max_event_age_seconds: 64_800 })).toEqual([]);
+    expect(paths({ ...valid, max_event_age_seconds: null })).toEqual([]);
+    expect(paths({ ...valid, max_event_age_seconds: 59 })).toEqual(["max_event_age_seconds"]);
+    expect(paths({ ...valid, max_event_age_seconds: 7 * 24 * 3600 + 1 })).toEqual(["max_event_age_seconds"]);
+  });
+
+  it("lets an edit change only how events are sent", () => {
+    expect(updateConnectionSchema.parse({ format: "NDJSON", batch: { max_wait_ms: 50 }, compression: "GZIP" })).toEqual({
+      format: "NDJSON",
+      batch: { max_wait_ms: 50 },
+      compression: "GZIP",
+    });
+  });
+});
+
+describe("connection form", () => {
+  const form = (type: "NONE" | "API_KEY" | "HMAC", keys: { key: string; value: string; add_to: "HEADER" | "QUERY" }[] = []) =>
+    formDefaults({ name: " Datadog ", url: "https://http-intake.logs.datadoghq.com/api/v2/logs", auth: { type, keys } });
+
+  it("sends the API's shape: keys only with API_KEY, trimmed like the API trims, the seed's delivery by default", () => {
     expect(newConnectionFormSchema.parse(form("HMAC", [{ key: "left", value: "over", add_to: "HEADER" }]))).toEqual({
       name: "Datadog",
       url: "https://http-intake.logs.datadoghq.com/api/v2/logs",
       auth: { type: "HMAC" },
+      format: "EVENT",
+      compression: "NONE",
+      event_filter: null,
+      max_event_age_seconds: null,
     });
+  });
+
+  it("sends batch bounds as numbers for a batch format, and leaves them out for EVENT (where they are hidden)", () => {
+    const batched = newConnectionFormSchema.parse({ ...form("NONE"), format: "JSON_ARRAY", batch: { max_events: "1000", max_bytes: "5000000", max_wait_ms: "250" } });
+    expect(batched.batch).toEqual({ max_events: 1000, max_bytes: 5_000_000, max_wait_ms: 250 });
+    expect(newConnectionFormSchema.parse({ ...form("NONE"), batch: { max_events: "", max_bytes: "x", max_wait_ms: "" } }).batch).toBeUndefined();
+  });
+
+  it("shows the API's batch rules at the batch fields", () => {
+    const r = newConnectionFormSchema.safeParse({ ...form("NONE"), format: "NDJSON", batch: { max_events: "", max_bytes: "9999999", max_wait_ms: "1.5" } });
+    expect(r.success ? [] : fieldErrors(r.error.issues)).toEqual([
+      { path: "batch.max_events", message: "Enter the events per request as a whole number from 1 to 1,000." },
+      { path: "batch.max_bytes", message: "Use at most 5,242,880." },
+      { path: "batch.max_wait_ms", message: "Enter the wait in milliseconds as a whole number from 0 to 10,000." },
+    ]);
+  });
+
+  it("turns the filter lists and the catch-up limit into the API's shape", () => {
+    const parsed = newConnectionFormSchema.parse({ ...form("NONE"), event_filter: { include: ["USER_*"], exclude: [] }, max_event_age_seconds: "64800" });
+    expect(parsed.event_filter).toEqual({ include: ["USER_*"], exclude: [] });
+    expect(parsed.max_event_age_seconds).toBe(64_800);
+    const r = newConnectionFormSchema.safeParse({ ...form("NONE"), event_filter: { include: ["user logged in"], exclude: [] }, max_event_age_seconds: "30" });
+    expect(r.success ? [] : fieldErrors(r.error.issues).map((p) => p.path)).toEqual(["event_filter.include.0", "max_event_age_seconds"]);
   });
 
   it("leaves a blank value out on edit, so the stored value of that key is kept", () => {

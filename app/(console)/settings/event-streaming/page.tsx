@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { deliverySummary } from "@/components/connections/delivery-summary";
 import { EnabledToggle } from "@/components/connections/enabled-toggle";
 import { StatusBadge } from "@/components/connections/status-badge";
 import { LiveHealthBadge, LiveHealthLine, LiveHealthProvider } from "@/components/health/live-health";
@@ -9,7 +10,8 @@ import { PageHeader } from "@/components/ui/page-header";
 import { AdminsOnly } from "@/components/layout/admins-only";
 import { settingsPageUser } from "@/lib/auth/require-admin";
 import { serviceDeps } from "@/lib/connections/deps";
-import { listConnections } from "@/lib/connections/service";
+import { catchUpPreview, listConnections } from "@/lib/connections/service";
+import { catchUpConfirm } from "@/components/connections/catch-up-confirm";
 import { connectionHealthAction, setEnabledAction } from "./actions";
 import { TableHead } from "@/components/ui/table-head";
 
@@ -32,6 +34,15 @@ export default async function EventStreamingPage() {
   const connections = await listConnections(deps, user.organizationId);
   const limit = deps.config.maxConnectionsPerOrg;
   const atLimit = connections.length >= limit;
+  // Switching a paused connection on may skip events its destination no longer takes: ask first, as its page does.
+  const confirms = new Map(
+    await Promise.all(
+      connections
+        .filter((c) => !c.enabled && c.max_event_age_seconds !== null)
+        .map(async (c) => [c.id, await catchUpPreview(deps, user.organizationId, c.id)] as const),
+    ),
+  );
+  const confirmEnable = (id: string) => catchUpConfirm(confirms.get(id));
   const renderedAt = Date.now();
 
   const addButton = atLimit ? (
@@ -86,8 +97,9 @@ export default async function EventStreamingPage() {
                       {c.name}
                     </Link>
                     <p className="truncate font-mono text-xs text-slate-600">{host(c.url)}</p>
+                    <p className="text-xs text-slate-500">{deliverySummary(c)}</p>
                   </div>
-                  <EnabledToggle id={c.id} name={c.name} enabled={c.enabled} action={setEnabledAction} />
+                  <EnabledToggle id={c.id} name={c.name} enabled={c.enabled} action={setEnabledAction} confirmEnable={confirmEnable(c.id)} />
                 </div>
                 <div className="mt-3 flex flex-wrap items-center gap-x-3 gap-y-1 text-xs text-slate-600">
                   <StatusBadge connection={c} />
@@ -115,6 +127,7 @@ export default async function EventStreamingPage() {
                         {c.name}
                       </Link>
                       <p className="break-words font-mono text-xs text-slate-600">{host(c.url)}</p>
+                      <p className="text-xs text-slate-500">{deliverySummary(c)}</p>
                       <p className="text-xs text-slate-500">Authorization: {AUTH_LABEL[c.auth.type]}</p>
                     </td>
                     <td className="px-4 py-3">
@@ -135,7 +148,7 @@ export default async function EventStreamingPage() {
                       {c.created_by && <span className="block text-xs text-slate-500">by {c.created_by.name}</span>}
                     </td>
                     <td className="px-4 py-3">
-                      <EnabledToggle id={c.id} name={c.name} enabled={c.enabled} action={setEnabledAction} />
+                      <EnabledToggle id={c.id} name={c.name} enabled={c.enabled} action={setEnabledAction} confirmEnable={confirmEnable(c.id)} />
                     </td>
                   </tr>
                 ))}

@@ -12,7 +12,10 @@ import { EventStreamingBreadcrumb } from "@/components/ui/breadcrumb";
 import { AdminsOnly } from "@/components/layout/admins-only";
 import { settingsPageUser } from "@/lib/auth/require-admin";
 import { serviceDeps } from "@/lib/connections/deps";
-import { getConnection } from "@/lib/connections/service";
+import { catchUpPreview, eventTypeChoices, getConnection } from "@/lib/connections/service";
+import { ageText } from "@/lib/connections/age-text";
+import { catchUpConfirm } from "@/components/connections/catch-up-confirm";
+import { connectionFormValues } from "@/lib/connections/form-values";
 import { AppError } from "@/lib/errors";
 import { connectionStats, STATS_WINDOWS, type StatsWindow } from "@/lib/health/connection-stats";
 import {
@@ -60,8 +63,14 @@ export default async function ConnectionPage({
   }
   const c = connection;
   const details = c.disabled_details as { summary?: string } | null;
-  const stats = await connectionStats(deps.pool, user.organizationId, c.id, window);
+  const [eventTypes, preview, stats] = await Promise.all([
+    eventTypeChoices(deps, user.organizationId),
+    catchUpPreview(deps, user.organizationId, c.id),
+    connectionStats(deps.pool, user.organizationId, c.id, window),
+  ]);
   const renderedAt = Date.now();
+  const skip = c.catch_up_skip;
+  const confirm = catchUpConfirm(preview);
 
   return (
     <LiveHealthProvider initial={{ [c.id]: c.health }} renderedAt={renderedAt} action={connectionHealthAction}>
@@ -76,7 +85,13 @@ export default async function ConnectionPage({
           <StatusBadge connection={c} />
           <LiveHealthBadge id={c.id} initial={c.health} />
           <span className="text-sm text-slate-700">Connection Enabled</span>
-          <EnabledToggle id={c.id} name={c.name} enabled={c.enabled} action={setEnabledAction} />
+          <EnabledToggle
+            id={c.id}
+            name={c.name}
+            enabled={c.enabled}
+            action={setEnabledAction}
+            confirmEnable={confirm}
+          />
         </div>
       </div>
 
@@ -103,6 +118,25 @@ export default async function ConnectionPage({
         </Alert>
       )}
 
+      {confirm && (
+        <Alert tone="warning" title="Events older than this destination accepts are waiting">
+          {confirm.message}
+        </Alert>
+      )}
+      {skip && (
+        <Alert tone="info" title="Skipped when last re-enabled">
+          On {new Date(skip.skipped_at).toLocaleString()}, {skip.events.toLocaleString("en-US")} event{skip.events === 1 ? " was" : "s were"} skipped
+          {skip.oldest_event_at && skip.newest_event_at
+            ? `, stored from ${new Date(skip.oldest_event_at).toLocaleString()} to ${new Date(skip.newest_event_at).toLocaleString()}`
+            : ""}
+          : older than {ageText(skip.max_event_age_seconds)}, which this destination does not accept. They are listed as given up under{" "}
+          <Link href={`/settings/event-streaming/failures?connection_id=${c.id}`} className="font-medium underline">
+            Failed deliveries
+          </Link>
+          . Redelivery skips them while the catch-up limit is set; clear it below to send them anyway.
+        </Alert>
+      )}
+
       <p className="text-sm">
         <Link href={`/settings/event-streaming/failures?connection_id=${c.id}`} className="font-medium text-indigo-700 hover:underline">
           Failed deliveries of this connection →
@@ -121,15 +155,12 @@ export default async function ConnectionPage({
         <SendTestButton id={c.id} action={testConnectionAction} />
       </Section>
 
-      <Section title="Settings" description="Changing the URL or authorization sends a test event first; the change is saved only if it succeeds.">
+      <Section title="Settings" description="Changing the URL, authorization or format sends a test event first; the change is saved only if it succeeds.">
         <EditConnection
           id={c.id}
-          initial={{
-            name: c.name,
-            url: c.url,
-            auth: { type: c.auth.type, keys: c.auth.keys.map((k) => ({ key: k.key, value: "", add_to: k.add_to })) },
-          }}
+          initial={connectionFormValues(c)}
           valueHints={c.auth.keys.map((k) => k.value_hint)}
+          eventTypes={eventTypes}
           updateAction={updateConnectionAction}
         />
       </Section>

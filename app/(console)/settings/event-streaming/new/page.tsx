@@ -6,7 +6,7 @@ import { PageHeader } from "@/components/ui/page-header";
 import { AdminsOnly } from "@/components/layout/admins-only";
 import { settingsPageUser } from "@/lib/auth/require-admin";
 import { serviceDeps } from "@/lib/connections/deps";
-import { countConnections } from "@/lib/connections/service";
+import { countConnections, eventTypeChoices } from "@/lib/connections/service";
 import { createConnectionAction } from "../actions";
 
 export const metadata: Metadata = { title: "New event streaming connection" };
@@ -15,7 +15,7 @@ export default async function NewConnectionPage() {
   const user = await settingsPageUser();
   if (!user) return <AdminsOnly />;
   const deps = serviceDeps();
-  const count = await countConnections(deps, user.organizationId);
+  const [count, eventTypes] = await Promise.all([countConnections(deps, user.organizationId), eventTypeChoices(deps, user.organizationId)]);
   const limit = deps.config.maxConnectionsPerOrg;
   return (
     <div className="max-w-3xl space-y-6">
@@ -29,7 +29,7 @@ export default async function NewConnectionPage() {
           You have {limit} of {limit} connections. Delete one on the Event Streaming page to add another.
         </Alert>
       ) : (
-        <NewConnection createAction={createConnectionAction} />
+        <NewConnection createAction={createConnectionAction} eventTypes={eventTypes} />
       )}
     </div>
   );
