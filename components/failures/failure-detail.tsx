@@ -22,7 +22,8 @@ export function FailureDetailPanel({
   retrying: boolean;
   action: DetailAction;
   redelivering: boolean;
-  onRedeliver: () => void;
+  /** Absent for members, who cannot redeliver. */
+  onRedeliver?: () => void;
   onClose: () => void;
 }) {
   return (
@@ -34,18 +35,20 @@ export function FailureDetailPanel({
         </Button>
       </div>
       <FailureDetailView id={id} action={action} />
-      <div className="mt-4 flex flex-wrap items-center gap-3 border-t border-slate-100 pt-4">
-        {retrying ? (
-          <p className="text-sm text-slate-600">This event is still being retried automatically; it can be redelivered once the stream settles it.</p>
-        ) : (
-          <>
-            <Button busy={redelivering} onClick={onRedeliver}>
-              Redeliver this event
-            </Button>
-            <p className="text-sm text-slate-600">Sends the event to this connection once more, signed like every streamed event.</p>
-          </>
-        )}
-      </div>
+      {onRedeliver && (
+        <div className="mt-4 flex flex-wrap items-center gap-3 border-t border-slate-100 pt-4">
+          {retrying ? (
+            <p className="text-sm text-slate-600">This event is still being retried automatically; it can be redelivered once the stream settles it.</p>
+          ) : (
+            <>
+              <Button busy={redelivering} onClick={onRedeliver}>
+                Redeliver this event
+              </Button>
+              <p className="text-sm text-slate-600">Sends the event to this connection once more, signed like every streamed event.</p>
+            </>
+          )}
+        </div>
+      )}
     </section>
   );
 }

@@ -17,6 +17,9 @@ import { type RedeliverAction, useRedeliver } from "./use-redeliver";
 
 type Page = { data: FailureDto[]; next_cursor: string | null };
 
+// A member's page gets no redeliver or cancel action: the list, details and progress are read-only.
+const readOnlyRedeliver: RedeliverAction = async () => ({ ok: false, code: "FORBIDDEN", message: "Only admins can redeliver events." });
+
 /** The failed-deliveries page: filters kept in the URL, the list (paged, refreshed while open), details and redelivery. */
 export function FailuresBrowser({
   connections,
@@ -31,16 +34,18 @@ export function FailuresBrowser({
   initialFilters: Filters;
   listAction: (params: Record<string, string | undefined>) => Promise<ActionResult<Page>>;
   detailAction: DetailAction;
-  redeliverAction: RedeliverAction;
+  /** Absent for members: no redeliver controls. */
+  redeliverAction?: RedeliverAction;
   listRedeliveriesAction: () => Promise<ActionResult<{ data: RedeliveryWithProblems[] }>>;
-  cancelRedeliveryAction: (id: string) => Promise<ActionResult<{ redelivery: RedeliveryDto }>>;
+  cancelRedeliveryAction?: (id: string) => Promise<ActionResult<{ redelivery: RedeliveryDto }>>;
 }) {
+  const readOnly = !redeliverAction;
   const router = useRouter();
   const pathname = usePathname();
   const [filters, setFilters] = useState<Filters>({ ...initialFilters, range: RANGES[initialFilters.range] ? initialFilters.range : "30d" });
   const [open, setOpen] = useState<string | null>(null);
   const [selected, setSelected] = useState<Set<string>>(new Set());
-  const { notice, redeliver, busy } = useRedeliver(redeliverAction, () => setSelected(new Set()));
+  const { notice, redeliver, busy } = useRedeliver(redeliverAction ?? readOnlyRedeliver, () => setSelected(new Set()));
 
   const update = (next: Partial<Filters>) => {
     const merged = { ...filters, ...next };
@@ -74,7 +79,7 @@ export function FailuresBrowser({
       )}
 
       <RedeliverControls
-        show={rows.length > 0}
+        show={rows.length > 0 && !readOnly}
         selectedCount={selected.size}
         filters={filters}
         connectionName={connections.find((c) => c.id === filters.connection_id)?.name}
@@ -94,7 +99,7 @@ export function FailuresBrowser({
           No failed deliveries match these filters. Deliveries that failed and were retried appear here for 30 days.
         </div>
       ) : (
-        <FailuresTable rows={rows} selected={selected} onSelectedChange={setSelected} open={open} onOpenChange={setOpen} />
+        <FailuresTable rows={rows} selectable={!readOnly} selected={selected} onSelectedChange={setSelected} open={open} onOpenChange={setOpen} />
       )}
       {open && (
         <FailureDetailPanel
@@ -102,7 +107,7 @@ export function FailuresBrowser({
           retrying={rows.find((f) => f.id === open)?.outcome === "RETRYING"}
           action={detailAction}
           redelivering={busy(open)}
-          onRedeliver={() => void redeliver({ ids: [open] }, open)}
+          onRedeliver={readOnly ? undefined : () => void redeliver({ ids: [open] }, open)}
           onClose={() => setOpen(null)}
         />
       )}

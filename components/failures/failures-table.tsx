@@ -15,12 +15,15 @@ const OUTCOMES: Record<FailureDto["outcome"], { label: string; className: string
 /** Failed attempts, newest first, with a checkbox each (not for those still retrying) and a details toggle. */
 export function FailuresTable({
   rows,
+  selectable: canSelect = true,
   selected,
   onSelectedChange,
   open,
   onOpenChange,
 }: {
   rows: FailureDto[];
+  /** False for members, who cannot redeliver: no checkboxes. */
+  selectable?: boolean;
   selected: ReadonlySet<string>;
   onSelectedChange: (next: Set<string>) => void;
   open: string | null;
@@ -34,24 +37,25 @@ export function FailuresTable({
     else next.add(id);
     onSelectedChange(next);
   };
+  const selectColumn = {
+    key: "select",
+    content: (
+      <input
+        type="checkbox"
+        aria-label="Select every failure shown"
+        className="h-4 w-4 rounded border-slate-300 text-indigo-600 focus:ring-indigo-600"
+        checked={allSelected}
+        disabled={selectable.length === 0}
+        onChange={() => onSelectedChange(allSelected ? new Set() : new Set(selectable.map((f) => f.id)))}
+      />
+    ),
+  };
   return (
     <div className="relative overflow-x-auto rounded-xl bg-white ring-1 ring-slate-200">
       <table className="min-w-full divide-y divide-slate-200 text-sm">
         <TableHead
           columns={[
-            {
-              key: "select",
-              content: (
-                <input
-                  type="checkbox"
-                  aria-label="Select every failure shown"
-                  className="h-4 w-4 rounded border-slate-300 text-indigo-600 focus:ring-indigo-600"
-                  checked={allSelected}
-                  disabled={selectable.length === 0}
-                  onChange={() => onSelectedChange(allSelected ? new Set() : new Set(selectable.map((f) => f.id)))}
-                />
-              ),
-            },
+            ...(canSelect ? [selectColumn] : []),
             "Time",
             "Connection",
             "Event",
@@ -65,6 +69,7 @@ export function FailuresTable({
             <FailureRow
               key={f.id}
               failure={f}
+              selectable={canSelect}
               selected={selected.has(f.id)}
               onToggle={() => toggle(f.id)}
               open={open === f.id}
@@ -79,12 +84,14 @@ export function FailuresTable({
 
 function FailureRow({
   failure: f,
+  selectable,
   selected,
   onToggle,
   open,
   onOpenChange,
 }: {
   failure: FailureDto;
+  selectable: boolean;
   selected: boolean;
   onToggle: () => void;
   open: boolean;
@@ -92,17 +99,19 @@ function FailureRow({
 }) {
   return (
     <tr data-testid="failure-row" className={open ? "bg-indigo-50" : selected ? "bg-slate-50" : undefined}>
-      <td className="px-4 py-3">
-        <input
-          type="checkbox"
-          aria-label={`Select the failure of ${f.event_type} at ${new Date(f.attempted_at).toLocaleString()}`}
-          title={f.outcome === "RETRYING" ? "Still being retried automatically" : undefined}
-          className="h-4 w-4 rounded border-slate-300 text-indigo-600 focus:ring-indigo-600 disabled:opacity-40"
-          disabled={f.outcome === "RETRYING"}
-          checked={selected}
-          onChange={onToggle}
-        />
-      </td>
+      {selectable && (
+        <td className="px-4 py-3">
+          <input
+            type="checkbox"
+            aria-label={`Select the failure of ${f.event_type} at ${new Date(f.attempted_at).toLocaleString()}`}
+            title={f.outcome === "RETRYING" ? "Still being retried automatically" : undefined}
+            className="h-4 w-4 rounded border-slate-300 text-indigo-600 focus:ring-indigo-600 disabled:opacity-40"
+            disabled={f.outcome === "RETRYING"}
+            checked={selected}
+            onChange={onToggle}
+          />
+        </td>
+      )}
       <td className="whitespace-nowrap px-4 py-3 text-slate-700">
         <time dateTime={f.attempted_at} title={new Date(f.attempted_at).toLocaleString()}>
           {new Date(f.attempted_at).toLocaleDateString()}

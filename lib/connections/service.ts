@@ -12,7 +12,7 @@ import type { DeliveryHttpClient } from "../delivery/http-client";
 import { type AllowList, checkDestination } from "../delivery/outbound-guard";
 import { resumeCursor } from "../delivery/resume-cursor";
 import { CONNECTIONS_CHANNEL } from "../events/channels";
-import { actorOf, type Principal } from "../auth/principal";
+import { actorOf, personId, type Principal } from "../auth/principal";
 import { wireEvent } from "../events/envelope";
 import { EVENT_TYPES } from "../events/event-types";
 import { latestSeq } from "../events/event-store";
@@ -186,7 +186,7 @@ export async function createConnection(deps: ServiceDeps, principal: Principal, 
         url: input.url,
         authType: input.auth.type,
         cursor,
-        createdById: principal.user.id,
+        createdById: personId(principal),
         apiKeys:
           target.auth.type === "API_KEY"
             ? {
@@ -326,7 +326,7 @@ export async function setEnabled(deps: ServiceDeps, principal: Principal, id: st
       });
       await audit(tx, principal, EVENT_TYPES.connectionEnabled, auditData(row, { resumed_from: resume.skipped ? "latest" : "paused_position" }), crypto.randomUUID());
     } else {
-      await tx.connection.update({ where: { id }, data: { enabled: false, disabledAt: now, disabledReason: "MANUAL", disabledById: principal.user.id } });
+      await tx.connection.update({ where: { id }, data: { enabled: false, disabledAt: now, disabledReason: "MANUAL", disabledById: personId(principal) } });
       await audit(tx, principal, EVENT_TYPES.connectionDisabled, auditData(row, { reason: "MANUAL" }), crypto.randomUUID());
     }
     await notifyChanged(tx, id);

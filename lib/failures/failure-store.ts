@@ -1,4 +1,5 @@
 import type pg from "pg";
+import type { Sql } from "../db/sql";
 
 // Every statement on `delivery_failures` (node-postgres; see README › Architecture › Stores). Other
 // modules ask this one; where a statement of theirs needs a condition on this table, it comes from here.
@@ -289,4 +290,9 @@ export async function failuresByConnection(db: Db, organizationId: string, since
     failedAttempts: Number(r.attempts),
     topErrors: r.top,
   }));
+}
+
+/** Deletes every failed attempt of an organization (the organization is being deleted), in the caller's transaction. */
+export async function purgeOrganizationFailures(sql: Sql, organizationId: string): Promise<void> {
+  await sql.run("DELETE FROM delivery_failures WHERE organization_id = $1::uuid", [organizationId]);
 }

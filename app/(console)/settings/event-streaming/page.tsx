@@ -5,8 +5,8 @@ import { StatusBadge } from "@/components/connections/status-badge";
 import { Alert } from "@/components/ui/alert";
 import { buttonClass } from "@/components/ui/button";
 import { PageHeader } from "@/components/ui/page-header";
-import { AdminsOnly } from "@/components/layout/admins-only";
-import { settingsPageUser } from "@/lib/auth/require-admin";
+import { ReadOnlyNotice } from "@/components/layout/read-only-notice";
+import { canChange, settingsPageReader } from "@/lib/auth/require-admin";
 import { serviceDeps } from "@/lib/connections/deps";
 import { listConnections } from "@/lib/connections/service";
 import { setEnabledAction } from "./actions";
@@ -25,14 +25,15 @@ const host = (url: string) => {
 };
 
 export default async function EventStreamingPage() {
-  const user = await settingsPageUser();
-  if (!user) return <AdminsOnly />;
+  const user = await settingsPageReader();
+  // Members see the same list without the add button and the switches.
+  const admin = canChange(user);
   const deps = serviceDeps();
   const connections = await listConnections(deps, user.organizationId);
   const limit = deps.config.maxConnectionsPerOrg;
   const atLimit = connections.length >= limit;
 
-  const addButton = atLimit ? (
+  const addButton = !admin ? null : atLimit ? (
     <div className="flex flex-col items-end gap-1">
       <button type="button" disabled aria-describedby="limit-note" className={buttonClass("primary")}>
         + Event Streaming Connection
@@ -63,15 +64,17 @@ export default async function EventStreamingPage() {
           ) : undefined
         }
       />
+      {!admin && <ReadOnlyNotice />}
 
       {connections.length === 0 ? (
         <section className="rounded-xl border border-dashed border-slate-300 bg-white px-6 py-12 text-center">
           <h2 className="text-base font-semibold text-slate-900">No event streaming connections yet</h2>
           <p className="mx-auto mt-2 max-w-lg text-sm text-slate-600">
             A connection sends every audit event as a signed HTTPS <code>POST</code> to a URL you choose. Tributary tests the
-            destination before saving it, retries failed deliveries and emails admins when deliveries fail. You can add up to {limit}.
+            destination before saving it, retries failed deliveries and emails admins when deliveries fail.{" "}
+            {admin ? `You can add up to ${limit}.` : "Your organization's admins can add one."}
           </p>
-          <div className="mt-6 flex justify-center">{addButton}</div>
+          {addButton && <div className="mt-6 flex justify-center">{addButton}</div>}
         </section>
       ) : (
         <>
@@ -85,7 +88,7 @@ export default async function EventStreamingPage() {
                     </Link>
                     <p className="truncate font-mono text-xs text-slate-600">{host(c.url)}</p>
                   </div>
-                  <EnabledToggle id={c.id} name={c.name} enabled={c.enabled} action={setEnabledAction} />
+                  {admin && <EnabledToggle id={c.id} name={c.name} enabled={c.enabled} action={setEnabledAction} />}
                 </div>
                 <div className="mt-3 flex flex-wrap items-center gap-x-3 gap-y-1 text-xs text-slate-600">
                   <StatusBadge connection={c} />
@@ -100,7 +103,7 @@ export default async function EventStreamingPage() {
           </ul>
           <div className="relative hidden overflow-x-auto rounded-xl bg-white ring-1 ring-slate-200 md:block">
             <table className="min-w-full divide-y divide-slate-200 text-sm">
-              <TableHead columns={["Name", "Destination", "Authorization", "Status", "Created", "Enabled"]} />
+              <TableHead columns={["Name", "Destination", "Authorization", "Status", "Created", ...(admin ? ["Enabled"] : [])]} />
               <tbody className="divide-y divide-slate-100">
                 {connections.map((c) => (
                   <tr key={c.id} data-testid="connection-row">
@@ -122,9 +125,11 @@ export default async function EventStreamingPage() {
                       {date(c.created_at)}
                       {c.created_by && <span className="block text-xs text-slate-500">by {c.created_by.name}</span>}
                     </td>
-                    <td className="px-4 py-3">
-                      <EnabledToggle id={c.id} name={c.name} enabled={c.enabled} action={setEnabledAction} />
-                    </td>
+                    {admin && (
+                      <td className="px-4 py-3">
+                        <EnabledToggle id={c.id} name={c.name} enabled={c.enabled} action={setEnabledAction} />
+                      </td>
+                    )}
                   </tr>
                 ))}
               </tbody>

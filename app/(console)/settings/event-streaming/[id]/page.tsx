@@ -7,8 +7,9 @@ import { EnabledToggle } from "@/components/connections/enabled-toggle";
 import { StatusBadge } from "@/components/connections/status-badge";
 import { Alert } from "@/components/ui/alert";
 import { EventStreamingBreadcrumb } from "@/components/ui/breadcrumb";
-import { AdminsOnly } from "@/components/layout/admins-only";
-import { settingsPageUser } from "@/lib/auth/require-admin";
+import { ConnectionSummary } from "@/components/connections/connection-summary";
+import { ReadOnlyNotice } from "@/components/layout/read-only-notice";
+import { canChange, settingsPageReader } from "@/lib/auth/require-admin";
 import { serviceDeps } from "@/lib/connections/deps";
 import { getConnection } from "@/lib/connections/service";
 import { AppError } from "@/lib/errors";
@@ -34,8 +35,9 @@ function Section({ title, description, children }: { title: string; description?
 }
 
 export default async function ConnectionPage({ params }: { params: Promise<{ id: string }> }) {
-  const user = await settingsPageUser();
-  if (!user) return <AdminsOnly />;
+  const user = await settingsPageReader();
+  // Members read the same page without test, edit, toggle, rotate or delete controls.
+  const admin = canChange(user);
   const { id } = await params;
   let connection;
   try {
@@ -57,10 +59,15 @@ export default async function ConnectionPage({ params }: { params: Promise<{ id:
         </div>
         <div className="flex items-center gap-3">
           <StatusBadge connection={c} />
-          <span className="text-sm text-slate-700">Connection Enabled</span>
-          <EnabledToggle id={c.id} name={c.name} enabled={c.enabled} action={setEnabledAction} />
+          {admin && (
+            <>
+              <span className="text-sm text-slate-700">Connection Enabled</span>
+              <EnabledToggle id={c.id} name={c.name} enabled={c.enabled} action={setEnabledAction} />
+            </>
+          )}
         </div>
       </div>
+      {!admin && <ReadOnlyNotice />}
 
       {c.disabled_reason === "AUTO" && (
         <Alert tone="error" title="Auto-disabled because of an abnormally high failure rate">
@@ -91,35 +98,43 @@ export default async function ConnectionPage({ params }: { params: Promise<{ id:
         </Link>
       </p>
 
-      <Section title="Test" description="Send the test event to this destination now, signed and authorized like every streamed event.">
-        <SendTestButton id={c.id} action={testConnectionAction} />
-      </Section>
+      {admin ? (
+        <>
+          <Section title="Test" description="Send the test event to this destination now, signed and authorized like every streamed event.">
+            <SendTestButton id={c.id} action={testConnectionAction} />
+          </Section>
 
-      <Section title="Settings" description="Changing the URL or authorization sends a test event first; the change is saved only if it succeeds.">
-        <EditConnection
-          id={c.id}
-          initial={{
-            name: c.name,
-            url: c.url,
-            auth: { type: c.auth.type, keys: c.auth.keys.map((k) => ({ key: k.key, value: "", add_to: k.add_to })) },
-          }}
-          valueHints={c.auth.keys.map((k) => k.value_hint)}
-          updateAction={updateConnectionAction}
-        />
-      </Section>
+          <Section title="Settings" description="Changing the URL or authorization sends a test event first; the change is saved only if it succeeds.">
+            <EditConnection
+              id={c.id}
+              initial={{
+                name: c.name,
+                url: c.url,
+                auth: { type: c.auth.type, keys: c.auth.keys.map((k) => ({ key: k.key, value: "", add_to: k.add_to })) },
+              }}
+              valueHints={c.auth.keys.map((k) => k.value_hint)}
+              updateAction={updateConnectionAction}
+            />
+          </Section>
 
-      {c.auth.type === "HMAC" && (
-        <Section
-          title="HMAC secrets"
-          description="Each request carries one X-Opal-Signature per active secret, comma delimited. At most two can be active."
-        >
-          <HmacSecretsPanel id={c.id} secrets={c.auth.hmac_secrets} addAction={addHmacSecretAction} retireAction={retireHmacSecretAction} />
+          {c.auth.type === "HMAC" && (
+            <Section
+              title="HMAC secrets"
+              description="Each request carries one X-Opal-Signature per active secret, comma delimited. At most two can be active."
+            >
+              <HmacSecretsPanel id={c.id} secrets={c.auth.hmac_secrets} addAction={addHmacSecretAction} retireAction={retireHmacSecretAction} />
+            </Section>
+          )}
+
+          <Section title="Delete" description="Stops streaming to this destination and deletes its settings and secrets.">
+            <DeleteConnectionButton id={c.id} name={c.name} action={deleteConnectionAction} />
+          </Section>
+        </>
+      ) : (
+        <Section title="Settings" description="How events reach this destination. Only admins can change them.">
+          <ConnectionSummary connection={c} />
         </Section>
       )}
-
-      <Section title="Delete" description="Stops streaming to this destination and deletes its settings and secrets.">
-        <DeleteConnectionButton id={c.id} name={c.name} action={deleteConnectionAction} />
-      </Section>
     </div>
   );
 }
