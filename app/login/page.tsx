@@ -15,6 +15,7 @@ export const metadata: Metadata = { title: "Sign in" };
 const PORTAL_NOTICES: Record<string, { title: string; text: string }> = {
   used: { title: "This sign-in link was already used", text: "Each link works once. Open Tributary again from your product to get a new one, or sign in with your password." },
   expired: { title: "This sign-in link has expired", text: "Links work for a few minutes. Open Tributary again from your product to get a new one, or sign in with your password." },
+  refused: { title: "This sign-in link no longer works", text: "It was already used or has expired. Open Tributary again from your product to get a new one, or sign in with your password." },
   unknown: { title: "This sign-in link is not valid", text: "Check that the whole link was copied, or open Tributary again from your product to get a new one." },
 };
 

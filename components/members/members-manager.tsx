@@ -91,18 +91,28 @@ export function MembersManager({
   }
 
   // Render helpers, not components: defined here they would remount (and lose focus) on every render.
-  function roleControl(member: MemberDto) {
-    const self = member.id === currentUserId;
-    if (self) return <span className="text-slate-700">{ROLE_LABEL[member.role]}</span>;
+  // `layout` keeps ids unique: the phone cards and the table are both in the page (one of them hidden).
+  function roleControl(member: MemberDto, layout: "card" | "row") {
     const last = isLastAdmin(member);
-    const noteId = `role-note-${member.id}`;
+    if (member.id === currentUserId) {
+      return (
+        <div>
+          <span className="text-slate-700">{ROLE_LABEL[member.role]}</span>
+          <p className="mt-1 max-w-56 text-xs text-slate-500">
+            {last ? "You are the only admin: make someone else an admin before anyone can change your role." : "Another admin can change your role or remove you."}
+          </p>
+        </div>
+      );
+    }
+    const selectId = `role-${layout}-${member.id}`;
+    const noteId = `role-note-${layout}-${member.id}`;
     return (
       <div>
-        <label htmlFor={`role-${member.id}`} className="sr-only">
+        <label htmlFor={selectId} className="sr-only">
           Role of {member.name}
         </label>
         <select
-          id={`role-${member.id}`}
+          id={selectId}
           value={member.role}
           disabled={last || busy !== null}
           aria-describedby={last ? noteId : undefined}
@@ -125,7 +135,7 @@ export function MembersManager({
     if (member.id === currentUserId) return <span className="text-xs text-slate-500">You</span>;
     const last = isLastAdmin(member);
     return (
-      <div className="flex flex-wrap items-center justify-end gap-1">
+      <div className="flex flex-wrap items-center justify-end gap-1 md:flex-nowrap">
         {member.status === "INVITED" && (
           <Button
             variant="ghost"
@@ -185,7 +195,7 @@ export function MembersManager({
                   <StatusBadge member={m} />
                 </div>
                 <div className="mt-3 flex flex-wrap items-end justify-between gap-3">
-                  {roleControl(m)}
+                  {roleControl(m, "card")}
                   {rowActions(m)}
                 </div>
               </li>
@@ -202,7 +212,7 @@ export function MembersManager({
                       <p className="text-xs text-slate-600">{m.email}</p>
                     </td>
                     <td className="px-4 py-3">
-                      {roleControl(m)}
+                      {roleControl(m, "row")}
                     </td>
                     <td className="px-4 py-3">
                       <StatusBadge member={m} />
@@ -211,7 +221,7 @@ export function MembersManager({
                       )}
                     </td>
                     <td className="whitespace-nowrap px-4 py-3 text-slate-600">{date(m.created_at)}</td>
-                    <td className="px-4 py-3 text-right">
+                    <td className="whitespace-nowrap px-4 py-3 text-right">
                       {rowActions(m)}
                     </td>
                   </tr>

@@ -19,7 +19,7 @@ export function PortalContinue({ token, landing }: { token: string; landing: str
           setBusy(true);
           const result = await signIn("portal", { token, redirect: false });
           if (!result?.ok || result.error) {
-            router.replace("/login?portal=used");
+            router.replace("/login?portal=refused");
             return;
           }
           router.replace(landing);

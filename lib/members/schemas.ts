@@ -27,7 +27,8 @@ export type InviteMemberInput = z.input<typeof inviteMemberSchema>;
 
 export const memberPatchSchema = z
   .object({ role: roleSchema.optional(), name: personNameSchema.optional() })
-  .refine((v) => v.role !== undefined || v.name !== undefined, { message: "Send role or name to change." });
+  .refine((v) => v.role !== undefined || v.name !== undefined, { message: "Send role or name to change." })
+  .meta({ minProperties: 1 });
 
 export const memberSchema = z.object({
   id: z.uuid(),

@@ -26,7 +26,8 @@ export const organizationPatchSchema = z
     name: organizationNameSchema.optional(),
     external_id: externalIdSchema.nullable().optional(),
   })
-  .refine((v) => v.name !== undefined || v.external_id !== undefined, { message: "Send name or external_id to change." });
+  .refine((v) => v.name !== undefined || v.external_id !== undefined, { message: "Send name or external_id to change." })
+  .meta({ minProperties: 1 });
 
 export const organizationsQuerySchema = z.object({
   external_id: externalIdSchema.optional().meta({ description: "Only the organization with this external_id" }),

@@ -4,13 +4,13 @@ import { deleteOrganization, getOrganization, updateOrganization } from "@/lib/o
 
 type Params = { org: string };
 
-export const GET = operatorRoute<Params>(async (_req, { params }) => Response.json(await getOrganization(db(), decodeURIComponent(params.org))));
+export const GET = operatorRoute<Params>(async (_req, { params }) => Response.json(await getOrganization(db(), params.org)));
 
 export const PATCH = operatorRoute<Params>(async (req, { meta, params }) =>
-  Response.json(await updateOrganization(db(), meta, decodeURIComponent(params.org), await readJson(req))),
+  Response.json(await updateOrganization(db(), meta, params.org, await readJson(req))),
 );
 
 export const DELETE = operatorRoute<Params>(async (_req, { meta, params }) => {
-  await deleteOrganization(db(), meta, decodeURIComponent(params.org));
+  await deleteOrganization(db(), meta, params.org);
   return new Response(null, { status: 204 });
 });

@@ -7,12 +7,12 @@ import { operatorIn, resolveOrganization } from "@/lib/organizations/service";
 type Params = { org: string };
 
 export const GET = operatorRoute<Params>(async (_req, { params }) => {
-  const org = await resolveOrganization(db(), decodeURIComponent(params.org));
+  const org = await resolveOrganization(db(), params.org);
   return Response.json({ data: await listMembers(db(), org.id) });
 });
 
 export const POST = operatorRoute<Params>(async (req, { meta, params }) => {
-  const org = await resolveOrganization(db(), decodeURIComponent(params.org));
+  const org = await resolveOrganization(db(), params.org);
   const member = await inviteMember({ db: db(), boss: jobSender() }, operatorIn(org.id, meta), await readJson(req));
   return Response.json(member, { status: 201 });
 });

@@ -5,7 +5,7 @@ import { operatorIn, resolveOrganization } from "@/lib/organizations/service";
 import { mintPortalLink } from "@/lib/portal/portal-links";
 
 export const POST = operatorRoute<{ org: string }>(async (req, { meta, params }) => {
-  const org = await resolveOrganization(db(), decodeURIComponent(params.org));
+  const org = await resolveOrganization(db(), params.org);
   const link = await mintPortalLink(db(), getConfig().appUrl, operatorIn(org.id, meta), await readJson(req));
   return Response.json(link, { status: 201, headers: { "cache-control": "no-store" } });
 });
