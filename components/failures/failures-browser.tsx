@@ -78,16 +78,18 @@ export function FailuresBrowser({
         </Alert>
       )}
 
-      <RedeliverControls
-        show={rows.length > 0 && !readOnly}
-        selectedCount={selected.size}
-        filters={filters}
-        connectionName={connections.find((c) => c.id === filters.connection_id)?.name}
-        busy={busy}
-        onRedeliverSelected={() => void redeliver({ ids: [...selected] }, "selected")}
-        onClearSelection={() => setSelected(new Set())}
-        onRedeliverAll={() => redeliver(filterCriteria(filters), "all")}
-      />
+      {!readOnly && (
+        <RedeliverControls
+          show={rows.length > 0}
+          selectedCount={selected.size}
+          filters={filters}
+          connectionName={connections.find((c) => c.id === filters.connection_id)?.name}
+          busy={busy}
+          onRedeliverSelected={() => void redeliver({ ids: [...selected] }, "selected")}
+          onClearSelection={() => setSelected(new Set())}
+          onRedeliverAll={() => redeliver(filterCriteria(filters), "all")}
+        />
+      )}
 
       {query.isError && <Alert tone="error" title="Could not load failed deliveries">{query.error.message}</Alert>}
       {query.isPending ? (
