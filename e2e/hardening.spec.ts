@@ -149,9 +149,20 @@ test("a member gets no admin-only content, sees no change controls however a pag
       }
     }
   }
+  // What members may read includes the connection's health and its delivery chart.
+  await page.goto(`/settings/event-streaming/${connection.id}`);
+  await expect(page.getByTestId("health-badge")).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Deliveries" })).toBeVisible();
 
   // Every server action of the build, invoked with the member's session: the ones that only read answer, the rest refuse.
-  const READ_ONLY = new Set(["listFailuresAction", "failureDetailAction", "listRedeliveriesAction"]);
+  const READ_ONLY = new Set([
+    "listFailuresAction",
+    "listFailureGroupsAction",
+    "failureDetailAction",
+    "listRedeliveriesAction",
+    "connectionHealthAction",
+    "connectionStatsAction",
+  ]);
   const manifest = JSON.parse(fs.readFileSync(path.join(".next", "server", "server-reference-manifest.json"), "utf8")) as {
     node: Record<string, { filename: string; exportedName: string; workers: Record<string, unknown> }>;
   };

@@ -57,8 +57,21 @@ describe("retention", () => {
     const oldRunning = await redelivery(31, "RUNNING");
     const recent = await redelivery(1, "COMPLETED");
 
+    // Per-minute statistics: 7 minutes older than the 8 days the charts can show, 2 recent ones.
+    const minute = (daysAgo: number, i: number) => new Date(Math.floor((Date.now() - daysAgo * DAY) / 60_000) * 60_000 - i * 60_000);
+    await t.db.connectionStats.createMany({
+      data: [...Array.from({ length: 7 }, (_, i) => minute(9, i)), minute(6, 0), minute(0, 1)].map((m) => ({
+        connectionId,
+        organizationId: f.principal.organizationId,
+        minute: m,
+        delivered: 1,
+        latencyBuckets: [],
+      })),
+    });
+
     const result = await purgeExpired(f.pool, new Date(), 3);
-    expect(result).toEqual({ failures: 2, events: 9, redeliveries: 1 });
+    expect(result).toEqual({ failures: 2, events: 9, redeliveries: 1, statsMinutes: 7 });
+    expect(await t.db.connectionStats.count()).toBe(2);
     const keptRedeliveries = (await t.db.redelivery.findMany({ select: { id: true } })).map((x) => x.id);
     expect(keptRedeliveries.sort()).toEqual([oldRunning.id, recent.id].sort());
     expect(keptRedeliveries).not.toContain(oldDone.id);

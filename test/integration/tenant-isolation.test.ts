@@ -26,6 +26,7 @@ const ROUTES: Route[] = [
   { method: "POST", template: "/api/v1/events", load: () => import("../../app/api/v1/events/route") },
   ...["GET", "POST"].map((method) => ({ method, template: "/api/v1/connections", load: () => import("../../app/api/v1/connections/route") })),
   ...["GET", "PATCH", "DELETE"].map((method) => ({ method, template: "/api/v1/connections/[id]", load: () => import("../../app/api/v1/connections/[id]/route") })),
+  { method: "GET", template: "/api/v1/connections/[id]/stats", load: () => import("../../app/api/v1/connections/[id]/stats/route") },
   { method: "POST", template: "/api/v1/connections/[id]/test", load: () => import("../../app/api/v1/connections/[id]/test/route") },
   { method: "POST", template: "/api/v1/connections/[id]/enable", load: () => import("../../app/api/v1/connections/[id]/enable/route") },
   { method: "POST", template: "/api/v1/connections/[id]/disable", load: () => import("../../app/api/v1/connections/[id]/disable/route") },
@@ -153,6 +154,15 @@ async function tenant(name: string): Promise<Tenant> {
   const redelivery = await call(adminCaller, "POST", "/api/v1/failures/redeliver", { ids: [failureId] });
   expect(redelivery.status).toBe(202);
   await t.pool.query("INSERT INTO connection_metrics (connection_id, latency_buckets) VALUES ($1, '{}')", [connection.body.id]);
+  // A minute of statistics and a failing spell, as a worker's metrics flush writes them.
+  await t.pool.query(
+    "INSERT INTO connection_stats (connection_id, minute, organization_id, delivered, failed, latency_buckets) VALUES ($1, date_trunc('minute', now()), $2, 3, 1, '{}')",
+    [connection.body.id, org.body.id],
+  );
+  await t.pool.query(
+    "INSERT INTO connection_health (connection_id, organization_id, last_failure_at, failing_since, failing_attempts) VALUES ($1, $2, now(), now(), 1)",
+    [connection.body.id, org.body.id],
+  );
   await t.pool.query("INSERT INTO digest_runs (organization_id, day) VALUES ($1, current_date)", [org.body.id]);
   await call(operator, "POST", `/api/v1/organizations/${externalId}/portal-links`, { email: `portal@${name.toLowerCase()}.test` });
   return {
@@ -207,6 +217,7 @@ afterAll(async () => {
 /** Everything of A a caller could touch by id, with the answer an outsider must get. */
 const foreignCalls = (x: Tenant) => [
   ["GET", `/api/v1/connections/${x.connectionId}`, undefined, 404],
+  ["GET", `/api/v1/connections/${x.connectionId}/stats?window=24h`, undefined, 404],
   ["PATCH", `/api/v1/connections/${x.connectionId}`, { name: "Taken over" }, 404],
   ["POST", `/api/v1/connections/${x.connectionId}/test`, undefined, 404],
   ["POST", `/api/v1/connections/${x.connectionId}/disable`, undefined, 404],
@@ -227,6 +238,7 @@ async function listings(who: Caller): Promise<string> {
     call(who, "GET", "/api/v1/me"),
     call(who, "GET", "/api/v1/connections"),
     call(who, "GET", "/api/v1/failures?limit=200"),
+    call(who, "GET", "/api/v1/failures?group=event&limit=200"),
     call(who, "GET", "/api/v1/failures/redeliveries"),
     call(who, "GET", "/api/v1/tokens"),
     call(who, "GET", "/api/metrics"),
@@ -248,6 +260,21 @@ describe("two organizations", () => {
       const seen = await listings(viewer);
       for (const id of idsOf(other)) expect(seen).not.toContain(id);
     }
+    // Filtering by the other's connection or event finds nothing, grouped or not.
+    for (const viewer of [b.admin, b.asOperator]) {
+      for (const url of [
+        `/api/v1/failures?group=event&connection_id=${a.connectionId}`,
+        `/api/v1/failures?connection_id=${a.connectionId}&event_id=${a.eventId}`,
+      ]) {
+        const answer = await call(viewer, "GET", url);
+        expect(answer, url).toMatchObject({ status: 200, body: { data: [], next_cursor: null } });
+      }
+    }
+    const grouped = await call(a.admin, "GET", "/api/v1/failures?group=event");
+    expect(grouped.body.data).toEqual([expect.objectContaining({ connection_id: a.connectionId, event_id: a.eventId, attempts: 1 })]);
+    const stats = await call(a.asOperator, "GET", `/api/v1/connections/${a.connectionId}/stats?window=1h`);
+    expect(stats.status).toBe(200);
+    expect(stats.body.buckets.reduce((n: number, x: { delivered: number }) => n + x.delivered, 0)).toBe(3);
     const me = await call(b.asOperator, "GET", "/api/v1/me");
     expect(me.body).toEqual({ organization_id: b.id, organization: { id: b.id, name: "Beta" }, user: null, scope: "OPERATOR" });
     expect((await call(a.admin, "GET", "/api/v1/me")).body).toMatchObject({ organization_id: a.id, scope: "ADMIN", user: null });
@@ -374,6 +401,8 @@ describe("the operator's organizations", () => {
           (SELECT count(*) FROM connections WHERE organization_id = $1)::text AS connections,
           (SELECT count(*) FROM hmac_secrets s JOIN connections c ON c.id = s.connection_id WHERE c.organization_id = $1)::text AS hmac_secrets,
           (SELECT count(*) FROM connection_metrics m WHERE m.connection_id IN (SELECT id FROM connections WHERE organization_id = $1))::text AS metrics,
+          (SELECT count(*) FROM connection_stats WHERE organization_id = $1)::text AS connection_stats,
+          (SELECT count(*) FROM connection_health WHERE organization_id = $1)::text AS connection_health,
           (SELECT count(*) FROM events WHERE organization_id = $1)::text AS events,
           (SELECT count(*) FROM delivery_failures WHERE organization_id = $1)::text AS failures,
           (SELECT count(*) FROM redeliveries WHERE organization_id = $1)::text AS redeliveries,

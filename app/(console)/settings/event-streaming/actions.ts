@@ -2,17 +2,20 @@
 
 import { revalidatePath } from "next/cache";
 import { runAction } from "@/lib/api/action-result";
-import { requireAdminPrincipal } from "@/lib/auth/require-admin";
+import { requireAdminPrincipal, requireReaderPrincipal } from "@/lib/auth/require-admin";
 import { serviceDeps } from "@/lib/connections/deps";
 import {
   addHmacSecret,
+  assertConnection,
   createConnection,
   deleteConnection,
+  listConnectionHealth,
   retireHmacSecret,
   setEnabled,
   testConnection,
   updateConnection,
 } from "@/lib/connections/service";
+import { connectionStats, parseStatsQuery } from "@/lib/health/connection-stats";
 
 const LIST = "/settings/event-streaming";
 
@@ -65,5 +68,23 @@ export async function retireHmacSecretAction(id: string, secretId: string) {
     await retireHmacSecret(serviceDeps(), await requireAdminPrincipal(), id, secretId);
     revalidatePath(LIST);
     return {};
+  });
+}
+
+/** Every connection's health, for the pages that show it live (members read it too). */
+export async function connectionHealthAction() {
+  return runAction("connectionHealth", async () => {
+    const viewer = await requireReaderPrincipal();
+    return { health: await listConnectionHealth(serviceDeps(), viewer.organizationId) };
+  });
+}
+
+/** A connection's delivery chart over `window` (1h, 24h or 7d); members read it too. */
+export async function connectionStatsAction(id: string, window: string) {
+  return runAction("connectionStats", async () => {
+    const viewer = await requireReaderPrincipal();
+    const deps = serviceDeps();
+    await assertConnection(deps, viewer.organizationId, id);
+    return { stats: await connectionStats(deps.pool, viewer.organizationId, id, parseStatsQuery({ window })) };
   });
 }

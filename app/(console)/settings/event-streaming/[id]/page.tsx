@@ -5,6 +5,8 @@ import { DeleteConnectionButton, HmacSecretsPanel, SendTestButton } from "@/comp
 import { EditConnection } from "@/components/connections/connection-editors";
 import { EnabledToggle } from "@/components/connections/enabled-toggle";
 import { StatusBadge } from "@/components/connections/status-badge";
+import { DeliveryCharts } from "@/components/health/delivery-charts";
+import { LiveHealthBadge, LiveHealthFacts, LiveHealthProvider } from "@/components/health/live-health";
 import { Alert } from "@/components/ui/alert";
 import { EventStreamingBreadcrumb } from "@/components/ui/breadcrumb";
 import { ConnectionSummary } from "@/components/connections/connection-summary";
@@ -13,8 +15,11 @@ import { canChange, settingsPageReader } from "@/lib/auth/require-admin";
 import { serviceDeps } from "@/lib/connections/deps";
 import { getConnection } from "@/lib/connections/service";
 import { AppError } from "@/lib/errors";
+import { connectionStats, STATS_WINDOWS, type StatsWindow } from "@/lib/health/connection-stats";
 import {
   addHmacSecretAction,
+  connectionHealthAction,
+  connectionStatsAction,
   deleteConnectionAction,
   retireHmacSecretAction,
   setEnabledAction,
@@ -34,22 +39,34 @@ function Section({ title, description, children }: { title: string; description?
   );
 }
 
-export default async function ConnectionPage({ params }: { params: Promise<{ id: string }> }) {
+export default async function ConnectionPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ id: string }>;
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   const user = await settingsPageReader();
-  // Members read the same page without test, edit, toggle, rotate or delete controls.
+  // Members read the same page (health and charts included) without test, edit, toggle, rotate or delete controls.
   const admin = canChange(user);
   const { id } = await params;
+  const asked = (await searchParams).window;
+  const window: StatsWindow = typeof asked === "string" && asked in STATS_WINDOWS ? (asked as StatsWindow) : "24h";
+  const deps = serviceDeps();
   let connection;
   try {
-    connection = await getConnection(serviceDeps(), user.organizationId, id);
+    connection = await getConnection(deps, user.organizationId, id);
   } catch (err) {
     if (err instanceof AppError && err.code === "NOT_FOUND") notFound();
     throw err;
   }
   const c = connection;
   const details = c.disabled_details as { summary?: string } | null;
+  const stats = await connectionStats(deps.pool, user.organizationId, c.id, window);
+  const renderedAt = Date.now();
 
   return (
+    <LiveHealthProvider initial={{ [c.id]: c.health }} renderedAt={renderedAt} action={connectionHealthAction}>
     <div className="max-w-3xl space-y-6">
       <EventStreamingBreadcrumb current={c.name} />
       <div className="flex flex-wrap items-start justify-between gap-4 border-b border-slate-200 pb-5">
@@ -57,8 +74,9 @@ export default async function ConnectionPage({ params }: { params: Promise<{ id:
           <h1 className="text-2xl font-semibold tracking-tight text-slate-900">{c.name}</h1>
           <p className="mt-1 break-all font-mono text-xs text-slate-600">{c.url}</p>
         </div>
-        <div className="flex items-center gap-3">
+        <div className="flex flex-wrap items-center gap-3">
           <StatusBadge connection={c} />
+          <LiveHealthBadge id={c.id} initial={c.health} />
           {admin && (
             <>
               <span className="text-sm text-slate-700">Connection Enabled</span>
@@ -98,6 +116,14 @@ export default async function ConnectionPage({ params }: { params: Promise<{ id:
         </Link>
       </p>
 
+      <Section title="Health" description="Kept up to date by the workers as they deliver; refreshed every few seconds while this page is open.">
+        <LiveHealthFacts id={c.id} initial={c.health} />
+      </Section>
+
+      <Section title="Deliveries" description="Events delivered and failed attempts per interval, with the destination's response time, from the per-minute statistics.">
+        <DeliveryCharts id={c.id} initial={stats} action={connectionStatsAction} />
+      </Section>
+
       {admin ? (
         <>
           <Section title="Test" description="Send the test event to this destination now, signed and authorized like every streamed event.">
@@ -136,5 +162,6 @@ export default async function ConnectionPage({ params }: { params: Promise<{ id:
         </Section>
       )}
     </div>
+    </LiveHealthProvider>
   );
 }
