@@ -172,6 +172,12 @@ test("an admin manages members: invite with inline errors, resend, change a role
   await lisa.getByRole("button", { name: "Resend invitation" }).click();
   await expect(page.getByText("A new invitation was sent to lisa@globex.test")).toBeVisible();
   await page.screenshot({ path: "test-results/screens/members.png", fullPage: true });
+  // The same people on a phone: cards, nothing wider than the screen.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await expect(page.getByTestId("member-card")).toHaveCount(3);
+  await noSideScroll(page);
+  await page.screenshot({ path: "test-results/screens/members-several-narrow.png", fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 800 });
 
   // Marge becomes an admin, after confirming.
   const marge = rows.filter({ hasText: MARGE.email });

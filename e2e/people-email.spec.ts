@@ -79,6 +79,9 @@ test("an invited admin accepts by the emailed link, lands on Event Streaming, an
   await page.goto(link!);
   await expect(page.getByRole("heading", { name: "Join Initech" })).toBeVisible();
   await expect(page.getByLabel("Email")).toHaveValue(INES.email);
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.screenshot({ path: "test-results/screens/invitation-narrow.png", fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 800 });
   await page.getByLabel("Your name").fill("");
   await page.getByLabel("Password", { exact: true }).fill("short");
   await page.getByRole("button", { name: "Accept invitation" }).click();
