@@ -51,6 +51,7 @@ export default defineConfig({
       EMBEDDED_POSTGRES_PORT: String(E2E.postgresPort),
       OUTBOUND_ALLOW_CIDRS: "127.0.0.0/8,::1/128",
       SETUP_TOKEN: E2E.setupToken,
+      OPERATOR_API_TOKEN: E2E.operatorToken,
       LOG_LEVEL: "warn",
       // Low enough that the failures suite can trip auto-disable with a dozen rejected events.
       AUTO_DISABLE_MIN_ATTEMPTS: "10",

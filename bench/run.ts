@@ -8,7 +8,7 @@ import { createFirstAdmin } from "../lib/auth/accounts";
 import { createApiToken } from "../lib/auth/api-tokens";
 import { hashPassword } from "../lib/auth/password";
 import { loadConfig } from "../lib/config";
-import type { Principal } from "../lib/auth/principal";
+import type { Person, Principal } from "../lib/auth/principal";
 import { createConnection, type ServiceDeps, setEnabled, updateConnection } from "../lib/connections/service";
 import { createSecretBox } from "../lib/crypto/secret-box";
 import { createDb } from "../lib/db/client";
@@ -139,7 +139,7 @@ async function main() {
       password: "bench password 123",
       confirmPassword: "bench password 123",
     });
-    const newOrg = async (name: string): Promise<Principal> => {
+    const newOrg = async (name: string): Promise<Principal & { user: Person }> => {
       const org = await prisma.organization.create({ data: { name } });
       const user = await prisma.user.create({
         data: { organizationId: org.id, email: `admin@${name.toLowerCase()}.example`, name: "Admin", role: "ADMIN", passwordHash: "x" },

@@ -64,7 +64,7 @@ test("the REST API needs a token; an admin creates one that is shown once and wo
   expect((await me.json()).user.email).toBe(ADMIN.email);
 
   await page.reload();
-  await expect(page.getByRole("cell", { name: "SIEM publisher" })).toBeVisible();
+  await expect(page.getByRole("cell", { name: "SIEM publisher", exact: true })).toBeVisible();
   expect(await page.content()).not.toContain(token);
 
   await page.getByRole("button", { name: "Revoke" }).click();

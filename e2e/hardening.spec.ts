@@ -117,7 +117,7 @@ test("after sign-in, a callbackUrl to another origin lands on this site instead"
   }
 });
 
-test("a member gets no settings content from any settings page, however it is requested, and every server action refuses them", async ({ browser, request }) => {
+test("a member gets no admin-only content, sees no change controls however a page is requested, and every server action that changes something refuses them", async ({ browser, request }) => {
   await ensureUser(MEMBER);
   const context = await browser.newContext();
   const page = await context.newPage();
@@ -129,24 +129,45 @@ test("a member gets no settings content from any settings page, however it is re
   await expect(page.getByText("Admins only")).toBeVisible();
   await page.screenshot({ path: "test-results/screens/member-settings.png", fullPage: true });
 
-  for (const url of ["/settings/api-tokens", "/settings/event-streaming", `/settings/event-streaming/${connection.id}`, "/settings/event-streaming/failures"]) {
-    // A document request, and the flight data a client-side navigation asks for.
-    const variants: Record<string, string>[] = [{}, { RSC: "1" }, { RSC: "1", "Next-Router-State-Tree": encodeURIComponent(JSON.stringify(["", { children: ["(console)", { children: ["settings", { children: ["__PAGE__", {}] }] }] }, null, null, true])) }];
+  // A document request, and the flight data a client-side navigation asks for.
+  const variants: Record<string, string>[] = [{}, { RSC: "1" }, { RSC: "1", "Next-Router-State-Tree": encodeURIComponent(JSON.stringify(["", { children: ["(console)", { children: ["settings", { children: ["__PAGE__", {}] }] }] }, null, null, true])) }];
+  // Admins only: nothing of the organization's tokens, people or connections.
+  for (const url of ["/settings/api-tokens", "/settings/members", "/settings/event-streaming/new"]) {
     for (const headers of variants) {
-      const res = await context.request.get(url, { headers });
-      const body = await res.text();
+      const body = await (await context.request.get(url, { headers })).text();
       expect(body, `${url} ${JSON.stringify(headers)}`).not.toContain("Hardening suite");
-      expect(body, `${url} ${JSON.stringify(headers)}`).not.toContain(connection.name);
+      expect(body, `${url} ${JSON.stringify(headers)}`).not.toContain(VICTIM.email);
       expect(body, `${url} ${JSON.stringify(headers)}`).not.toContain(receiver.url);
     }
   }
+  // Members may read these, without a single change control.
+  for (const url of ["/settings/event-streaming", `/settings/event-streaming/${connection.id}`, "/settings/event-streaming/failures"]) {
+    for (const headers of variants) {
+      const body = await (await context.request.get(url, { headers })).text();
+      for (const control of ['role="switch"', "Send test event", "Delete connection", "Save changes", "+ Event Streaming Connection", "Redeliver selected", "Redeliver all matching", "Redeliver this event"]) {
+        expect(body, `${url} ${JSON.stringify(headers)}: ${control}`).not.toContain(control);
+      }
+    }
+  }
+  // What members may read includes the connection's health and its delivery chart.
+  await page.goto(`/settings/event-streaming/${connection.id}`);
+  await expect(page.getByTestId("health-badge")).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Deliveries" })).toBeVisible();
 
-  // Every server action of the build, invoked with the member's session.
+  // Every server action of the build, invoked with the member's session: the ones that only read answer, the rest refuse.
+  const READ_ONLY = new Set([
+    "listFailuresAction",
+    "listFailureGroupsAction",
+    "failureDetailAction",
+    "listRedeliveriesAction",
+    "connectionHealthAction",
+    "connectionStatsAction",
+  ]);
   const manifest = JSON.parse(fs.readFileSync(path.join(".next", "server", "server-reference-manifest.json"), "utf8")) as {
     node: Record<string, { filename: string; exportedName: string; workers: Record<string, unknown> }>;
   };
   const actions = Object.entries(manifest.node).filter(([, a]) => a.filename.startsWith("app/(console)/"));
-  expect(actions.length).toBeGreaterThanOrEqual(12);
+  expect(actions.length).toBeGreaterThanOrEqual(16);
   // "app/(console)/settings/event-streaming/[id]/page" → /settings/event-streaming/<id>: a page that loads the action.
   const pageOf = (worker: string) =>
     `/${worker
@@ -159,10 +180,11 @@ test("a member gets no settings content from any settings page, however it is re
   for (const [id, action] of actions) {
     const res = await context.request.post(pageOf(Object.keys(action.workers)[0]!), {
       headers: { "Next-Action": id, "Content-Type": "text/plain;charset=UTF-8", Accept: "text/x-component", Origin: E2E.baseUrl },
-      data: JSON.stringify(action.exportedName === "createTokenAction" ? [{ name: "Made by a member" }] : [connection.id, { name: "x" }]),
+      data: JSON.stringify(action.exportedName === "createTokenAction" ? [{ name: "Made by a member", scope: "ADMIN" }] : [connection.id, { name: "x" }]),
     });
     const body = await res.text();
-    expect(body, action.exportedName).toContain('"code":"FORBIDDEN"');
+    if (READ_ONLY.has(action.exportedName)) expect(body, action.exportedName).not.toContain('"code":"FORBIDDEN"');
+    else expect(body, action.exportedName).toContain('"code":"FORBIDDEN"');
   }
   expect(await countApiTokens("Made by a member")).toBe(0);
   await context.close();
@@ -170,7 +192,7 @@ test("a member gets no settings content from any settings page, however it is re
 
 test("pages carry a nonce-based Content-Security-Policy that their scripts satisfy, and frame only on this origin", async ({ page }) => {
   await signIn(page);
-  for (const url of ["/login", "/settings/event-streaming", "/settings/event-streaming/new", "/settings/event-streaming/failures", "/settings/api-tokens"]) {
+  for (const url of ["/login", "/settings/event-streaming", "/settings/event-streaming/new", "/settings/event-streaming/failures", "/settings/api-tokens", "/settings/members"]) {
     const res = await page.request.get(url);
     const csp = res.headers()["content-security-policy"] ?? "";
     const nonce = /'nonce-([^']+)'/.exec(csp)?.[1];

@@ -2,6 +2,7 @@ import { type APIRequestContext, expect, test } from "./fixtures/test";
 import { answerProblems, type OpenApiDocument, operations, requestProblems } from "../test/helpers/openapi";
 import { startReceiver, type Receiver } from "../test/helpers/receiver";
 import { signIn } from "./fixtures/auth";
+import { E2E } from "./fixtures/env";
 
 // The served OpenAPI document against the running app: every documented operation is called for
 // real, and every answer — status, body, error body — must be one the document describes.
@@ -32,14 +33,16 @@ test.afterAll(async () => {
   await down.close();
 });
 
-type Call = { body?: unknown; raw?: string; contentType?: string; auth?: boolean; query?: string };
+/** `token` replaces the suite's admin token (`E2E.operatorToken` for the operator); `org` is sent as Tributary-Organization. */
+type Call = { body?: unknown; raw?: string; contentType?: string; auth?: boolean; query?: string; token?: string; org?: string };
 
 /** Calls `METHOD /path` (path parameters filled from `params`), checks the answer against the document, returns its body. */
 function caller(request: APIRequestContext, called: Set<string>) {
   return async (operation: string, params: Record<string, string>, expected: number, call: Call = {}) => {
     const [method, template] = operation.split(" ") as [string, string];
     const path = template.replace(/\{(\w+)\}/g, (_m, name: string) => params[name]!);
-    const headers: Record<string, string> = call.auth === false ? {} : { Authorization: `Bearer ${token}` };
+    const headers: Record<string, string> = call.auth === false ? {} : { Authorization: `Bearer ${call.token ?? token}` };
+    if (call.org) headers["Tributary-Organization"] = call.org;
     if (call.body !== undefined || call.raw !== undefined) headers["content-type"] = call.contentType ?? "application/json";
     const res = await request.fetch(`/api/v1${path}${call.query ? `?${call.query}` : ""}`, {
       method,
@@ -55,8 +58,8 @@ function caller(request: APIRequestContext, called: Set<string>) {
   };
 }
 
-test("every documented operation answers only what the OpenAPI document describes", async ({ request }) => {
-  test.setTimeout(120_000);
+test("every documented operation answers only what the OpenAPI document describes", async ({ request, browser }) => {
+  test.setTimeout(180_000);
   const called = new Set<string>();
   const call = caller(request, called);
   const none = crypto.randomUUID();
@@ -64,7 +67,7 @@ test("every documented operation answers only what the OpenAPI document describe
   // Without a token every operation answers its documented 401.
   for (const op of operations(doc)) {
     const [method] = op.split(" ");
-    await call(op, { id: none, secretId: none }, 401, { auth: false, ...(method === "POST" || method === "PATCH" ? { body: {} } : {}) });
+    await call(op, { id: none, secretId: none, org: none, userId: none }, 401, { auth: false, ...(method === "POST" || method === "PATCH" ? { body: {} } : {}) });
   }
 
   await call("GET /me", {}, 200);
@@ -186,6 +189,85 @@ test("every documented operation answers only what the OpenAPI document describe
 
   for (const c of [hmac, keyed, plain]) await call("DELETE /connections/{id}", { id: c.id }, 204);
   await call("DELETE /connections/{id}", { id: hmac.id }, 404);
+
+  // Token scopes: a PUBLISH token publishes and nothing else.
+  const publisher = (await call("POST /tokens", {}, 201, { body: { name: "Contract publisher", scope: "PUBLISH" } })).body;
+  expect(publisher).toMatchObject({ scope: "PUBLISH", token: expect.stringMatching(/^trb_/) });
+  await call("POST /tokens", {}, 400, { body: { name: "No scope" } });
+  await call("POST /tokens", {}, 415, { raw: "{}", contentType: "text/plain" });
+  const tokens = (await call("GET /tokens", {}, 200)).body;
+  expect(JSON.stringify(tokens)).not.toContain(publisher.token);
+  await call("POST /events", {}, 202, { token: publisher.token, body: { event_type: CHECKED } });
+  await call("GET /connections", {}, 403, { token: publisher.token });
+  await call("GET /me", {}, 403, { token: publisher.token });
+  await call("DELETE /tokens/{id}", { id: publisher.id }, 204);
+  await call("DELETE /tokens/{id}", { id: publisher.id }, 404);
+  await call("POST /events", {}, 401, { token: publisher.token, body: { event_type: CHECKED } });
+
+  // The operator: organizations, people, portal links, and any organization's routes with the header.
+  const op = { token: E2E.operatorToken };
+  const stamp = Date.now();
+  // An external_id as a host might have it, with a space and a percent sign: percent-encoded in a path, as it is in a header.
+  const org = (await call("POST /organizations", {}, 201, { ...op, body: { name: "Contract Org", external_id: `contract ${stamp} 100%` } })).body;
+  const spare = (await call("POST /organizations", {}, 201, { ...op, body: { name: "Contract Spare" } })).body;
+  await call("POST /organizations", {}, 409, { ...op, body: { name: "Copy", external_id: org.external_id } });
+  await call("POST /organizations", {}, 400, { ...op, body: { name: "" } });
+  await call("POST /organizations", {}, 415, { ...op, raw: "{}", contentType: "text/plain" });
+  await call("GET /organizations", {}, 403);
+  await call("GET /organizations", {}, 200, { ...op, query: "limit=1" });
+  await call("GET /organizations", {}, 400, { ...op, query: "limit=0" });
+  expect((await call("GET /organizations/{org}", { org: encodeURIComponent(org.external_id) }, 200, op)).body.id).toBe(org.id);
+  await call("GET /organizations/{org}", { org: none }, 404, op);
+  await call("PATCH /organizations/{org}", { org: org.id }, 200, { ...op, body: { name: "Contract Org (renamed)" } });
+  await call("PATCH /organizations/{org}", { org: org.id }, 400, { ...op, body: {} });
+  await call("PATCH /organizations/{org}", { org: spare.id }, 409, { ...op, body: { external_id: org.external_id } });
+  await call("PATCH /organizations/{org}", { org: none }, 404, { ...op, body: { name: "Nobody" } });
+
+  await call("GET /me", {}, 200, { ...op, org: org.id });
+  await call("GET /connections", {}, 400, op);
+  await call("GET /connections", {}, 404, { ...op, org: "no-such-organization" });
+  await call("GET /connections", {}, 200, { ...op, org: org.external_id });
+  await call("POST /events", {}, 202, { ...op, org: org.id, body: { event_type: CHECKED } });
+
+  const members = `/organizations/{org}/members`;
+  const invited = (await call(`POST ${members}`, { org: org.id }, 201, { ...op, body: { email: `inez-${stamp}@contract.test`, role: "ADMIN" } })).body;
+  expect(invited).toMatchObject({ status: "INVITED", role: "ADMIN" });
+  await call(`POST ${members}`, { org: org.id }, 400, { ...op, body: { email: "x@contract.test", role: "OWNER" } });
+  await call(`POST ${members}`, { org: org.id }, 409, { ...op, body: { email: "ada@acme.test", role: "MEMBER" } });
+  await call(`POST ${members}`, { org: org.id }, 415, { ...op, raw: "{}", contentType: "text/plain" });
+  await call(`POST ${members}`, { org: none }, 404, { ...op, body: { email: "x@contract.test", role: "MEMBER" } });
+  await call(`GET ${members}`, { org: org.id }, 200, op);
+  await call(`GET ${members}`, { org: none }, 404, op);
+  const person = `${members}/{userId}`;
+  await call(`GET ${person}`, { org: org.id, userId: invited.id }, 200, op);
+  await call(`GET ${person}`, { org: org.id, userId: none }, 404, op);
+  await call(`PATCH ${person}`, { org: org.id, userId: invited.id }, 200, { ...op, body: { name: "Inez" } });
+  await call(`PATCH ${person}`, { org: org.id, userId: invited.id }, 400, { ...op, body: { role: "OWNER" } });
+  await call(`PATCH ${person}`, { org: org.id, userId: invited.id }, 409, { ...op, body: { role: "MEMBER" } });
+  await call(`PATCH ${person}`, { org: org.id, userId: none }, 404, { ...op, body: { name: "Nobody" } });
+  await call(`POST ${person}/invitation`, { org: org.id, userId: invited.id }, 200, op);
+  await call(`POST ${person}/invitation`, { org: org.id, userId: none }, 404, op);
+
+  const link = (await call("POST /organizations/{org}/portal-links", { org: org.id }, 201, { ...op, body: { email: `pia-${stamp}@contract.test`, role: "MEMBER" } })).body;
+  await call("POST /organizations/{org}/portal-links", { org: org.id }, 400, { ...op, body: { email: "nope" } });
+  await call("POST /organizations/{org}/portal-links", { org: org.id }, 409, { ...op, body: { email: "ada@acme.test" } });
+  await call("POST /organizations/{org}/portal-links", { org: org.id }, 415, { ...op, raw: "{}", contentType: "text/plain" });
+  await call("POST /organizations/{org}/portal-links", { org: none }, 404, { ...op, body: { email: "x@contract.test" } });
+  // Used, the link makes Pia an active member: her invitation cannot be resent.
+  const portal = await (await browser.newContext()).newPage();
+  await portal.goto(link.url);
+  await portal.getByRole("button", { name: "Continue" }).click();
+  await expect(portal).toHaveURL(/\/settings\/event-streaming$/);
+  await portal.context().close();
+  const pia = ((await call(`GET ${members}`, { org: org.id }, 200, op)).body.data as { id: string; email: string }[]).find((m) => m.email.startsWith("pia-"))!;
+  await call(`POST ${person}/invitation`, { org: org.id, userId: pia.id }, 409, op);
+  await call(`DELETE ${person}`, { org: org.id, userId: pia.id }, 204, op);
+  await call(`DELETE ${person}`, { org: org.id, userId: pia.id }, 404, op);
+  await call(`DELETE ${person}`, { org: org.id, userId: invited.id }, 409, op);
+
+  await call("DELETE /organizations/{org}", { org: encodeURIComponent(org.external_id) }, 204, op);
+  await call("DELETE /organizations/{org}", { org: org.id }, 404, op);
+  await call("DELETE /organizations/{org}", { org: spare.id }, 204, op);
 
   expect([...called].sort()).toEqual(operations(doc).sort());
 

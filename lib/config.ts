@@ -43,6 +43,15 @@ const schema = z
     BOOTSTRAP_ADMIN_EMAIL: z.preprocess(emptyToUndefined, z.email().optional()),
     BOOTSTRAP_ADMIN_PASSWORD: optionalString,
     BOOTSTRAP_API_TOKEN: optionalString,
+    OPERATOR_API_TOKEN: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .min(32, "must be at least 32 characters (openssl rand -base64 32)")
+        .max(256, "must be at most 256 characters")
+        .regex(/^[A-Za-z0-9._~+/=-]+$/, "may only contain letters, digits and . _ ~ + / = -")
+        .optional(),
+    ),
     MAX_CONNECTIONS_PER_ORG: intFrom(3, 1, 1000),
     LOG_LEVEL: z.preprocess(
       emptyToUndefined,
@@ -120,6 +129,8 @@ export type Config = Readonly<{
   emailFrom: string;
   outboundAllowCidrs: readonly string[];
   bootstrap: Readonly<{ adminEmail?: string; adminPassword?: string; apiToken?: string }>;
+  /** The host product's backend: manages organizations and may act on any of them. Unset → no operator API. */
+  operatorApiToken: string | undefined;
   maxConnectionsPerOrg: number;
   /** When the daily failure digest is sent (cron, UTC). */
   digestCron: string;
@@ -195,6 +206,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       adminPassword: e.BOOTSTRAP_ADMIN_PASSWORD,
       apiToken: e.BOOTSTRAP_API_TOKEN,
     }),
+    operatorApiToken: e.OPERATOR_API_TOKEN,
     maxConnectionsPerOrg: e.MAX_CONNECTIONS_PER_ORG,
     digestCron: e.DIGEST_CRON,
     logLevel: e.LOG_LEVEL,

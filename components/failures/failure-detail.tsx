@@ -28,7 +28,8 @@ export function FailureDetailPanel({
   action: DetailAction;
   attemptsAction: AttemptsAction;
   redelivering: boolean;
-  onRedeliver: () => void;
+  /** Absent for members, who cannot redeliver. */
+  onRedeliver?: () => void;
   onClose: () => void;
 }) {
   const [picked, setPicked] = useState(group.id);
@@ -45,18 +46,20 @@ export function FailureDetailPanel({
       </div>
       <AttemptList group={group} action={attemptsAction} picked={picked} onPick={setPicked} />
       <FailureDetailView id={picked} action={action} />
-      <div className="mt-4 flex flex-wrap items-center gap-3 border-t border-slate-100 pt-4">
-        {retrying ? (
-          <p className="text-sm text-slate-600">This event is still being retried automatically; it can be redelivered once the stream settles it.</p>
-        ) : (
-          <>
-            <Button busy={redelivering} onClick={onRedeliver}>
-              Redeliver this event
-            </Button>
-            <p className="text-sm text-slate-600">Sends the event to this connection once more, signed like every streamed event.</p>
-          </>
-        )}
-      </div>
+      {onRedeliver && (
+        <div className="mt-4 flex flex-wrap items-center gap-3 border-t border-slate-100 pt-4">
+          {retrying ? (
+            <p className="text-sm text-slate-600">This event is still being retried automatically; it can be redelivered once the stream settles it.</p>
+          ) : (
+            <>
+              <Button busy={redelivering} onClick={onRedeliver}>
+                Redeliver this event
+              </Button>
+              <p className="text-sm text-slate-600">Sends the event to this connection once more, signed like every streamed event.</p>
+            </>
+          )}
+        </div>
+      )}
     </section>
   );
 }

@@ -17,6 +17,9 @@ import { type RedeliverAction, useRedeliver } from "./use-redeliver";
 
 type Page = { data: FailureGroupDto[]; next_cursor: string | null };
 
+// A member's page gets no redeliver or cancel action: the list, details and progress are read-only.
+const readOnlyRedeliver: RedeliverAction = async () => ({ ok: false, code: "FORBIDDEN", message: "Only admins can redeliver events." });
+
 /** The failed-deliveries page: filters kept in the URL, the list grouped by event (paged, refreshed while open), every attempt and redelivery. */
 export function FailuresBrowser({
   connections,
@@ -33,15 +36,17 @@ export function FailuresBrowser({
   listAction: (params: Record<string, string | undefined>) => Promise<ActionResult<Page>>;
   attemptsAction: AttemptsAction;
   detailAction: DetailAction;
-  redeliverAction: RedeliverAction;
+  /** Absent for members: no redeliver controls. */
+  redeliverAction?: RedeliverAction;
   listRedeliveriesAction: () => Promise<ActionResult<{ data: RedeliveryWithProblems[] }>>;
-  cancelRedeliveryAction: (id: string) => Promise<ActionResult<{ redelivery: RedeliveryDto }>>;
+  cancelRedeliveryAction?: (id: string) => Promise<ActionResult<{ redelivery: RedeliveryDto }>>;
 }) {
+  const readOnly = !redeliverAction;
   const pathname = usePathname();
   const [filters, setFilters] = useState<Filters>({ ...initialFilters, range: RANGES[initialFilters.range] ? initialFilters.range : "30d" });
   const [open, setOpen] = useState<string | null>(null);
   const [selected, setSelected] = useState<Set<string>>(new Set());
-  const { notice, redeliver, busy } = useRedeliver(redeliverAction, () => setSelected(new Set()));
+  const { notice, redeliver, busy } = useRedeliver(redeliverAction ?? readOnlyRedeliver, () => setSelected(new Set()));
 
   const update = (next: Partial<Filters>) => {
     const merged = { ...filters, ...next };
@@ -76,16 +81,18 @@ export function FailuresBrowser({
         </Alert>
       )}
 
-      <RedeliverControls
-        show={rows.length > 0}
-        selectedCount={selected.size}
-        filters={filters}
-        connectionName={connections.find((c) => c.id === filters.connection_id)?.name}
-        busy={busy}
-        onRedeliverSelected={() => void redeliver({ ids: [...selected] }, "selected")}
-        onClearSelection={() => setSelected(new Set())}
-        onRedeliverAll={() => redeliver(filterCriteria(filters), "all")}
-      />
+      {!readOnly && (
+        <RedeliverControls
+          show={rows.length > 0}
+          selectedCount={selected.size}
+          filters={filters}
+          connectionName={connections.find((c) => c.id === filters.connection_id)?.name}
+          busy={busy}
+          onRedeliverSelected={() => void redeliver({ ids: [...selected] }, "selected")}
+          onClearSelection={() => setSelected(new Set())}
+          onRedeliverAll={() => redeliver(filterCriteria(filters), "all")}
+        />
+      )}
 
       {query.isError && <Alert tone="error" title="Could not load failed deliveries">{query.error.message}</Alert>}
       {query.isPending ? (
@@ -99,6 +106,7 @@ export function FailuresBrowser({
       ) : (
         <FailuresTable
           rows={rows}
+          selectable={!readOnly}
           selected={selected}
           onSelectedChange={setSelected}
           open={open}
@@ -110,7 +118,7 @@ export function FailuresBrowser({
               action={detailAction}
               attemptsAction={attemptsAction}
               redelivering={busy(g.id)}
-              onRedeliver={() => void redeliver({ ids: [g.id] }, g.id)}
+              onRedeliver={readOnly ? undefined : () => void redeliver({ ids: [g.id] }, g.id)}
               onClose={() => setOpen(null)}
             />
           )}

@@ -39,6 +39,7 @@ function When({ iso }: { iso: string }) {
  */
 export function FailuresTable({
   rows,
+  selectable: canSelect = true,
   selected,
   onSelectedChange,
   open,
@@ -46,6 +47,8 @@ export function FailuresTable({
   renderDetail,
 }: {
   rows: FailureGroupDto[];
+  /** False for members, who cannot redeliver: no checkboxes. */
+  selectable?: boolean;
   selected: ReadonlySet<string>;
   onSelectedChange: (next: Set<string>) => void;
   open: string | null;
@@ -60,37 +63,41 @@ export function FailuresTable({
     else next.add(id);
     onSelectedChange(next);
   };
+  const selectColumn = {
+    key: "select",
+    content: (
+      <input
+        type="checkbox"
+        aria-label="Select every event shown"
+        className="h-4 w-4 rounded border-slate-300 text-indigo-600 focus:ring-indigo-600"
+        checked={allSelected}
+        disabled={selectable.length === 0}
+        onChange={() => onSelectedChange(allSelected ? new Set() : new Set(selectable.map((f) => f.id)))}
+      />
+    ),
+  };
+  // Column positions after the optional checkbox column: Event, Attempts, Last answer, Outcome, Details.
+  const shift = canSelect ? 1 : 0;
   return (
     <div className="rounded-xl bg-white ring-1 ring-slate-200">
       <table className="w-full divide-y divide-slate-200 text-sm">
         <TableHead
           columns={[
-            {
-              key: "select",
-              content: (
-                <input
-                  type="checkbox"
-                  aria-label="Select every event shown"
-                  className="h-4 w-4 rounded border-slate-300 text-indigo-600 focus:ring-indigo-600"
-                  checked={allSelected}
-                  disabled={selectable.length === 0}
-                  onChange={() => onSelectedChange(allSelected ? new Set() : new Set(selectable.map((f) => f.id)))}
-                />
-              ),
-            },
+            ...(canSelect ? [selectColumn] : []),
             "Event",
             "Attempts",
             "Last answer",
             "Outcome",
             { hidden: "Details" },
           ]}
-          cellClassName={(i) => (i === 2 || i === 4 ? "hidden md:table-cell" : i === 3 ? "hidden lg:table-cell" : "")}
+          cellClassName={(i) => (i - shift === 1 || i - shift === 3 ? "hidden md:table-cell" : i - shift === 2 ? "hidden lg:table-cell" : "")}
         />
         <tbody className="divide-y divide-slate-100">
           {rows.map((g) => (
             <Fragment key={g.id}>
               <FailureGroupRow
                 group={g}
+                selectable={canSelect}
                 selected={selected.has(g.id)}
                 onToggle={() => toggle(g.id)}
                 open={open === g.id}
@@ -98,7 +105,7 @@ export function FailuresTable({
               />
               {open === g.id && (
                 <tr>
-                  <td colSpan={6} className="bg-indigo-50/40 px-2 py-3 sm:px-4">
+                  <td colSpan={5 + shift} className="bg-indigo-50/40 px-2 py-3 sm:px-4">
                     {renderDetail(g)}
                   </td>
                 </tr>
@@ -113,12 +120,14 @@ export function FailuresTable({
 
 function FailureGroupRow({
   group: g,
+  selectable,
   selected,
   onToggle,
   open,
   onOpenChange,
 }: {
   group: FailureGroupDto;
+  selectable: boolean;
   selected: boolean;
   onToggle: () => void;
   open: boolean;
@@ -127,18 +136,20 @@ function FailureGroupRow({
   const attempts = g.attempts === 1 ? "1 attempt" : `${g.attempts} attempts`;
   return (
     <tr data-testid="failure-row" className={open ? "bg-indigo-50" : selected ? "bg-slate-50" : undefined}>
-      <td className="w-10 py-3 pl-4 pr-2 align-top">
-        <input
-          type="checkbox"
-          aria-label={`Select ${g.event_type} on ${g.connection_name}`}
-          title={g.outcome === "RETRYING" ? "Still being retried automatically" : undefined}
-          className="h-4 w-4 rounded border-slate-300 text-indigo-600 focus:ring-indigo-600 disabled:opacity-40"
-          disabled={g.outcome === "RETRYING"}
-          checked={selected}
-          onChange={onToggle}
-        />
-      </td>
-      <td className="min-w-0 px-2 py-3 align-top sm:px-4">
+      {selectable && (
+        <td className="w-10 py-3 pl-4 pr-2 align-top">
+          <input
+            type="checkbox"
+            aria-label={`Select ${g.event_type} on ${g.connection_name}`}
+            title={g.outcome === "RETRYING" ? "Still being retried automatically" : undefined}
+            className="h-4 w-4 rounded border-slate-300 text-indigo-600 focus:ring-indigo-600 disabled:opacity-40"
+            disabled={g.outcome === "RETRYING"}
+            checked={selected}
+            onChange={onToggle}
+          />
+        </td>
+      )}
+      <td className={`min-w-0 py-3 align-top sm:px-4 ${selectable ? "px-2" : "px-4"}`}>
         <p className="break-all font-mono text-xs text-slate-900">{g.event_type}</p>
         <p className="text-xs text-slate-600">
           <span className="font-medium text-slate-800">{g.connection_name}</span>

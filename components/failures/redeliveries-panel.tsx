@@ -36,7 +36,8 @@ export function RedeliveriesPanel({
   connections,
 }: {
   listAction: () => Promise<ActionResult<{ data: RedeliveryWithProblems[] }>>;
-  cancelAction: (id: string) => Promise<ActionResult<{ redelivery: RedeliveryDto }>>;
+  /** Absent for members: no Cancel buttons. */
+  cancelAction?: (id: string) => Promise<ActionResult<{ redelivery: RedeliveryDto }>>;
   connections: { id: string; name: string }[];
 }) {
   const queryClient = useQueryClient();
@@ -48,7 +49,7 @@ export function RedeliveriesPanel({
   const [cancelling, setCancelling] = useState<RedeliveryDto | null>(null);
   const [error, setError] = useState<string | null>(null);
   const cancel = useMutation({
-    mutationFn: (id: string) => unwrapCall(() => cancelAction(id)),
+    mutationFn: (id: string) => unwrapCall(() => cancelAction!(id)),
     onSuccess: () => setError(null),
     onError: (err) => setError(err.message),
     onSettled: () => {
@@ -96,7 +97,7 @@ export function RedeliveriesPanel({
                     {r.requested_by ? ` · by ${r.requested_by.name}` : ""}
                   </span>
                 </div>
-                {active(r) && (
+                {active(r) && cancelAction && (
                   <Button variant="ghost" onClick={() => setCancelling(r)}>
                     Cancel
                   </Button>

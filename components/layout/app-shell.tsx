@@ -36,9 +36,16 @@ export function AppShell({ user, children }: { user: ShellUser; children: ReactN
             <li>
               <NavLink href="/settings/event-streaming">Event Streaming</NavLink>
             </li>
-            <li>
-              <NavLink href="/settings/api-tokens">API tokens</NavLink>
-            </li>
+            {user.role === "ADMIN" && (
+              <>
+                <li>
+                  <NavLink href="/settings/members">Members</NavLink>
+                </li>
+                <li>
+                  <NavLink href="/settings/api-tokens">API tokens</NavLink>
+                </li>
+              </>
+            )}
           </ul>
         </nav>
         <main id="main" className="min-w-0 flex-1">

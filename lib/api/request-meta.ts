@@ -17,3 +17,6 @@ export function requestMeta(headers: HeaderSource) {
   const ipAddress = servedByTributary() ? header(headers, CLIENT_ADDRESS_HEADER) || null : null;
   return { ipAddress, userAgent: header(headers, "user-agent") };
 }
+
+/** Where a request came from: the audit event's actor IP address and user agent. */
+export type RequestMeta = { ipAddress: string | null; userAgent: string | null };

@@ -49,8 +49,10 @@ export async function attemptSignIn(deps: SignInDeps, credentials: unknown, clie
     await (deps.sleep ?? sleep)(throttle.delayMs);
   }
   const user = await deps.db.user.findUnique({ where: { email } });
+  // Someone invited, or signed in only through portal links, has no password: checked against a
+  // dummy all the same, so the answer takes as long and says as little.
   const ok = await verifyPassword(password, user?.passwordHash ?? (await dummyPasswordHash()));
-  if (!user || !ok) {
+  if (!user || !user.passwordHash || !ok) {
     await hitCounters(deps.db, [keys.emailFailures], windowSeconds, now);
     logger.info({ ip: client, event: "login_failed" }, "login failed");
     return null;

@@ -15,7 +15,7 @@ import { eventFilterPredicate } from "../delivery/event-filter";
 import type { DeliveryFormat } from "../delivery/formats/wire-format";
 import { catchUpCutoff, catchUpSkip, resumeCursor } from "../delivery/resume-cursor";
 import { CONNECTIONS_CHANNEL } from "../events/channels";
-import { actorOf, type Principal } from "../auth/principal";
+import { actorOf, personId, type Principal } from "../auth/principal";
 import { wireEvent } from "../events/envelope";
 import { EVENT_TYPES } from "../events/event-types";
 import { countEventsBetween, eventTypesBetween, firstSeqStoredSince, latestSeq } from "../events/event-store";
@@ -270,7 +270,7 @@ export async function createConnection(deps: ServiceDeps, principal: Principal, 
         authType: input.auth.type,
         cursor,
         ...deliveryColumns(delivery),
-        createdById: principal.user.id,
+        createdById: personId(principal),
         apiKeys:
           target.auth.type === "API_KEY"
             ? {
@@ -456,7 +456,7 @@ export async function setEnabled(deps: ServiceDeps, principal: Principal, id: st
         crypto.randomUUID(),
       );
     } else {
-      await tx.connection.update({ where: { id }, data: { enabled: false, disabledAt: now, disabledReason: "MANUAL", disabledById: principal.user.id } });
+      await tx.connection.update({ where: { id }, data: { enabled: false, disabledAt: now, disabledReason: "MANUAL", disabledById: personId(principal) } });
       await audit(tx, principal, EVENT_TYPES.connectionDisabled, auditData(row, { reason: "MANUAL" }), crypto.randomUUID());
     }
     await notifyChanged(tx, id);

@@ -168,6 +168,16 @@ export async function purgeEvents(db: Db, cutoff: Date, keep: string, batchSize:
   }
 }
 
+/**
+ * Deletes every event of an organization (the organization is being deleted), in the caller's
+ * transaction. Takes the organization's write lock first, so a publish in progress commits before
+ * and is deleted too.
+ */
+export async function purgeOrganizationEvents(sql: Sql, organizationId: string): Promise<void> {
+  await sql.run("SELECT pg_advisory_xact_lock($1::int, hashtext($2))", [ORG_WRITE_LOCK, organizationId]);
+  await sql.run("DELETE FROM events WHERE organization_id = $1::uuid", [organizationId]);
+}
+
 export type Pending = { count: number; capped: boolean; oldestAt: Date | null };
 
 /**

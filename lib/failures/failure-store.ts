@@ -366,3 +366,8 @@ export async function failuresByConnection(db: Db, organizationId: string, since
     topErrors: r.top,
   }));
 }
+
+/** Deletes every failed attempt of an organization (the organization is being deleted), in the caller's transaction. */
+export async function purgeOrganizationFailures(sql: Sql, organizationId: string): Promise<void> {
+  await sql.run("DELETE FROM delivery_failures WHERE organization_id = $1::uuid", [organizationId]);
+}

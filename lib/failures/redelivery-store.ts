@@ -1,4 +1,5 @@
 import type pg from "pg";
+import type { Sql } from "../db/sql";
 import { stillRetryingSql } from "./failure-store";
 
 // Every statement on `redeliveries` and `redelivery_items` (node-postgres; see README › Architecture › Stores).
@@ -53,7 +54,7 @@ export async function itemProblems(db: Db, redeliveryId: string): Promise<ItemPr
 
 export async function insertRedelivery(
   db: Db,
-  r: { organizationId: string; requestedById: string; criteria: unknown; createdAt: Date },
+  r: { organizationId: string; requestedById: string | null; criteria: unknown; createdAt: Date },
 ): Promise<string> {
   const { rows } = await db.query<{ id: string }>(
     "INSERT INTO redeliveries (organization_id, requested_by_id, criteria, total, created_at) VALUES ($1, $2, $3::jsonb, 0, $4) RETURNING id",
@@ -222,4 +223,9 @@ export async function unfinishedRedeliveries(db: Db): Promise<string[]> {
 export async function purgeFinishedRedeliveries(db: Db, cutoff: Date): Promise<number> {
   const r = await db.query("DELETE FROM redeliveries WHERE created_at < $1 AND status IN ('COMPLETED', 'CANCELLED')", [cutoff]);
   return r.rowCount ?? 0;
+}
+
+/** Deletes every redelivery (and its items) of an organization (the organization is being deleted), in the caller's transaction. */
+export async function purgeOrganizationRedeliveries(sql: Sql, organizationId: string): Promise<void> {
+  await sql.run("DELETE FROM redeliveries WHERE organization_id = $1::uuid", [organizationId]);
 }

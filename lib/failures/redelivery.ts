@@ -1,6 +1,6 @@
 import type pg from "pg";
 import { z } from "zod";
-import { actorOf, type Principal } from "../auth/principal";
+import { actorOf, personId, type Principal } from "../auth/principal";
 import { AppError } from "../errors";
 import { isUuid, parseOrThrow } from "../validation";
 import { withTransaction } from "../db/pool";
@@ -108,7 +108,7 @@ export async function requestRedelivery(
   const redeliveryId = await withTransaction(pool, async (client) => {
     // One request at a time per organization, so two requests cannot both claim the same events.
     await client.query("SELECT pg_advisory_xact_lock($1, hashtext($2))", [REQUEST_LOCK, principal.organizationId]);
-    const id = await insertRedelivery(client, { organizationId: principal.organizationId, requestedById: principal.user.id, criteria, createdAt: now });
+    const id = await insertRedelivery(client, { organizationId: principal.organizationId, requestedById: personId(principal), criteria, createdAt: now });
     if ("ids" in criteria) {
       const ids = [...new Set(criteria.ids)];
       const known = await listedFailureIds(client, principal.organizationId, ids, now);

@@ -30,3 +30,8 @@ export async function ensureQueue(boss: PgBoss, name: string, options: QueueOpti
   const keys = Object.keys(options) as (keyof QueueOptions)[];
   if (keys.some((k) => existing[k] !== options[k])) await boss.updateQueue(name, { name, policy: existing.policy, ...options });
 }
+
+/** Lets `sendJob` insert the job inside a Prisma interactive transaction (the job exists exactly when the change does). */
+export function prismaJobDb(tx: { $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): Promise<T> }) {
+  return { executeSql: async (text: string, values: unknown[]) => ({ rows: await tx.$queryRawUnsafe<unknown[]>(text, ...values) }) };
+}

@@ -1,5 +1,6 @@
 import type pg from "pg";
 import { streamPositions } from "../connections/stream-state";
+import type { Sql } from "../db/sql";
 import { type ConnectionFailures, failuresByConnection, organizationsWithFailures } from "../failures/failure-store";
 import { type ConnectionHealthDto, loadHealth } from "../health/connection-health";
 import { healthHtml, healthText } from "./health-lines";
@@ -68,4 +69,9 @@ export async function sendDailyDigests(pool: pg.Pool, mailer: Mailer, appUrl: st
     }
   }
   return sent;
+}
+
+/** Forgets which days an organization's digest went out (the organization is being deleted), in the caller's transaction. */
+export async function forgetOrganizationDigests(sql: Sql, organizationId: string): Promise<void> {
+  await sql.run("DELETE FROM digest_runs WHERE organization_id = $1::uuid", [organizationId]);
 }

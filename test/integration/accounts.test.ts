@@ -36,7 +36,7 @@ describe("first-run set-up", () => {
     expect(user.organization.name).toBe("Acme");
     expect(user.passwordHash).toMatch(/^scrypt\$/);
     expect(user.passwordHash).not.toContain(firstRun.password);
-    expect(await verifyPassword(firstRun.password, user.passwordHash)).toBe(true);
+    expect(await verifyPassword(firstRun.password, user.passwordHash!)).toBe(true);
   });
 
   it.each([
@@ -78,7 +78,7 @@ describe("bootstrap from the environment", () => {
     const result = await bootstrapFromConfig(t.db, testConfig(env));
     expect(result).toMatchObject({ createdAdmin: true, createdToken: true });
     const principal = await authenticateBearer(t.db, `Bearer ${env.BOOTSTRAP_API_TOKEN}`);
-    expect(principal.user).toMatchObject({ email: "ops@example.com", role: "ADMIN" });
+    expect(principal).toMatchObject({ kind: "token", scope: "ADMIN", user: { email: "ops@example.com", role: "ADMIN" } });
     const stored = await t.db.apiToken.findFirstOrThrow();
     expect(stored.tokenHash).not.toContain(env.BOOTSTRAP_API_TOKEN);
   });
@@ -121,7 +121,7 @@ describe("API token authentication", () => {
     const created = await createApiToken(t.db, { organizationId, userId, name: "ci" });
     expect(created.token).toMatch(/^trb_/);
     const principal = await authenticateBearer(t.db, `Bearer ${created.token}`);
-    expect(principal.organizationId).toBe(organizationId);
+    expect(principal).toMatchObject({ kind: "token", organization: { id: organizationId } });
     expect((await t.db.apiToken.findUniqueOrThrow({ where: { id: created.id } })).lastUsedAt).not.toBeNull();
   });
 

@@ -263,6 +263,24 @@ describe("the failing-connection warning", () => {
     expect((await healthRows(f.pool, f.principal.organizationId, [id])).get(id)).toMatchObject({ failing_since: null, warned_at: null, failing_attempts: 0 });
   });
 
+  it("goes to every ACTIVE admin of the connection's organization, each once: not members, not invited admins", async () => {
+    const { id } = await f.connect(r, { type: "NONE" }, "Splunk");
+    const orgId = f.principal.organizationId;
+    await t.db.user.createMany({
+      data: [
+        { organizationId: orgId, email: "second-admin@example.test", name: "Second", role: "ADMIN" },
+        { organizationId: orgId, email: "reader@example.test", name: "Reader", role: "MEMBER" },
+        { organizationId: orgId, email: "invited-admin@example.test", name: "Invited", role: "ADMIN", status: "INVITED" },
+      ],
+    });
+    const m = new MetricsCollector();
+    for (let i = 0; i < 6; i++) m.attempted(id, { ok: false, latencyMs: 10, at: Date.now() - 90 * MIN + i });
+    expect(await warnFailing(f.pool, boss, await m.flush(f.pool), T)).toBe(1);
+    const [job] = await boss.fetch<{ connectionId: string; failingSince: string }>(failingWarningEmailJob.name);
+    const loaded = (await loadFailingNotice(f.pool, job!.data))!;
+    expect(loaded.to).toEqual([f.principal.user.email, "second-admin@example.test"].sort());
+  });
+
   it("is not sent when the connection recovered before the email went out", async () => {
     const { id } = await f.connect(r);
     const m = new MetricsCollector();

@@ -1,7 +1,7 @@
 import crypto from "node:crypto";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createFirstAdmin } from "../../lib/auth/accounts";
-import type { Principal } from "../../lib/auth/principal";
+import type { Person, Principal } from "../../lib/auth/principal";
 import {
   addHmacSecret,
   createConnection,
@@ -58,7 +58,7 @@ afterAll(async () => {
 let t: TestDatabase;
 let receiver: Receiver;
 let deps: ServiceDeps;
-let principal: Principal;
+let principal: Principal & { user: Person };
 const extraReceivers: Receiver[] = [];
 
 // One database for the file (scrypt-hashing a first admin per test would dominate the run); each

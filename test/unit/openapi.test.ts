@@ -3,6 +3,10 @@ import { openApiDocument } from "../../lib/api/openapi";
 import { newConnectionSchema, updateConnectionSchema } from "../../lib/connections/schemas";
 import { ingestBodySchema } from "../../lib/events/ingest";
 import { parseRedeliveryRequest } from "../../lib/failures/redelivery";
+import { newApiTokenSchema } from "../../lib/auth/token-schemas";
+import { inviteMemberSchema, memberPatchSchema } from "../../lib/members/schemas";
+import { newOrganizationSchema, organizationPatchSchema } from "../../lib/organizations/schemas";
+import { portalLinkRequestSchema } from "../../lib/portal/schemas";
 import { METHODS, type OpenApiDocument, operations, requestProblems } from "../helpers/openapi";
 
 // The served document as a client reads it (JSON), checked against the schemas it is generated from.
@@ -100,5 +104,16 @@ describe("the OpenAPI document", () => {
       accepted = false;
     }
     expect(requestProblems(doc, "POST /failures/redeliver", body).length === 0).toBe(accepted);
+  });
+
+  it.each([
+    ["POST /tokens", newApiTokenSchema, [{ name: "CI", scope: "PUBLISH" }, { name: "CI" }, { name: "", scope: "ADMIN" }, { name: "CI", scope: "READ" }]],
+    ["POST /organizations", newOrganizationSchema, [{ name: "Acme" }, { name: "Acme", external_id: "t-1" }, { name: "Acme", external_id: null }, {}, { name: "x".repeat(121) }]],
+    ["PATCH /organizations/{org}", organizationPatchSchema, [{ name: "Acme 2" }, { external_id: null }, {}]],
+    ["POST /organizations/{org}/members", inviteMemberSchema, [{ email: "a@b.test", role: "ADMIN" }, { email: "a@b.test" }, { email: "a@b.test", role: "OWNER" }, { role: "ADMIN" }]],
+    ["PATCH /organizations/{org}/members/{userId}", memberPatchSchema, [{ role: "MEMBER" }, { name: "Ann" }, {}, { role: "OWNER" }]],
+    ["POST /organizations/{org}/portal-links", portalLinkRequestSchema, [{ email: "a@b.test" }, { email: "a@b.test", role: "ADMIN", name: "Ann" }, { role: "ADMIN" }]],
+  ] as const)("agrees with the API on the bodies of %s", (operation, schema, bodies) => {
+    for (const body of bodies) expect(requestProblems(doc, operation, body).length === 0, JSON.stringify(body)).toBe(schema.safeParse(body).success);
   });
 });

@@ -2,19 +2,16 @@
 
 import { revalidatePath } from "next/cache";
 import { runAction } from "@/lib/api/action-result";
-import { createApiToken, revokeApiToken } from "@/lib/auth/api-tokens";
 import { requireAdminPrincipal } from "@/lib/auth/require-admin";
-import { apiTokenNameSchema } from "@/lib/auth/schemas";
+import { issueToken, revokeToken } from "@/lib/auth/token-service";
 import { db } from "@/lib/db/client";
 import { log } from "@/lib/log";
-import { parseOrThrow } from "@/lib/validation";
 
-export async function createTokenAction(input: { name: string }) {
+export async function createTokenAction(input: { name: string; scope: string }) {
   return runAction("createApiToken", async () => {
     const admin = await requireAdminPrincipal();
-    const { name } = parseOrThrow(apiTokenNameSchema, input);
-    const created = await createApiToken(db(), { organizationId: admin.organizationId, userId: admin.user.id, name });
-    log().info({ tokenId: created.id, userId: admin.user.id, event: "api_token_created" }, "API token created");
+    const created = await issueToken(db(), admin, input);
+    log().info({ tokenId: created.id, scope: created.scope, userId: admin.user.id, event: "api_token_created" }, "API token created");
     revalidatePath("/settings/api-tokens");
     return { token: created.token };
   });
@@ -23,7 +20,7 @@ export async function createTokenAction(input: { name: string }) {
 export async function revokeTokenAction(id: string) {
   return runAction("revokeApiToken", async () => {
     const admin = await requireAdminPrincipal();
-    await revokeApiToken(db(), admin.organizationId, id);
+    await revokeToken(db(), admin, id);
     log().info({ tokenId: id, userId: admin.user.id, event: "api_token_revoked" }, "API token revoked");
     revalidatePath("/settings/api-tokens");
     return {};

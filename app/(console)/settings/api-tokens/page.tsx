@@ -19,8 +19,9 @@ export default async function ApiTokensPage() {
         title="API tokens"
         description={
           <>
-            Admin tokens for the REST API: send them as <code>Authorization: Bearer &lt;token&gt;</code>. A token is shown
-            once, when it is created; Tributary stores only its hash.
+            Tokens for the REST API: send them as <code>Authorization: Bearer &lt;token&gt;</code>. A <strong>Publish only</strong>{" "}
+            token can only send events (<code>POST /api/v1/events</code>), so a leaked publishing credential cannot read or repoint a
+            connection. A token is shown once, when it is created; Tributary stores only its hash.
           </>
         }
       />
@@ -28,10 +29,11 @@ export default async function ApiTokensPage() {
         tokens={tokens.map((t) => ({
           id: t.id,
           name: t.name,
+          scope: t.scope,
           hint: t.hint,
           createdAt: t.createdAt.toISOString(),
           lastUsedAt: t.lastUsedAt?.toISOString() ?? null,
-          ownerEmail: t.user.email,
+          ownerEmail: t.user?.email ?? null,
         }))}
         createAction={createTokenAction}
         revokeAction={revokeTokenAction}

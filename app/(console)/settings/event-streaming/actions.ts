@@ -2,7 +2,7 @@
 
 import { revalidatePath } from "next/cache";
 import { runAction } from "@/lib/api/action-result";
-import { requireAdminPrincipal } from "@/lib/auth/require-admin";
+import { requireAdminPrincipal, requireReaderPrincipal } from "@/lib/auth/require-admin";
 import { serviceDeps } from "@/lib/connections/deps";
 import {
   addHmacSecret,
@@ -71,20 +71,20 @@ export async function retireHmacSecretAction(id: string, secretId: string) {
   });
 }
 
-/** Every connection's health, for the pages that show it live. */
+/** Every connection's health, for the pages that show it live (members read it too). */
 export async function connectionHealthAction() {
   return runAction("connectionHealth", async () => {
-    const admin = await requireAdminPrincipal();
-    return { health: await listConnectionHealth(serviceDeps(), admin.organizationId) };
+    const viewer = await requireReaderPrincipal();
+    return { health: await listConnectionHealth(serviceDeps(), viewer.organizationId) };
   });
 }
 
-/** A connection's delivery chart over `window` (1h, 24h or 7d). */
+/** A connection's delivery chart over `window` (1h, 24h or 7d); members read it too. */
 export async function connectionStatsAction(id: string, window: string) {
   return runAction("connectionStats", async () => {
-    const admin = await requireAdminPrincipal();
+    const viewer = await requireReaderPrincipal();
     const deps = serviceDeps();
-    await assertConnection(deps, admin.organizationId, id);
-    return { stats: await connectionStats(deps.pool, admin.organizationId, id, parseStatsQuery({ window })) };
+    await assertConnection(deps, viewer.organizationId, id);
+    return { stats: await connectionStats(deps.pool, viewer.organizationId, id, parseStatsQuery({ window })) };
   });
 }

@@ -7,8 +7,8 @@ import { LiveHealthBadge, LiveHealthLine, LiveHealthProvider } from "@/component
 import { Alert } from "@/components/ui/alert";
 import { buttonClass } from "@/components/ui/button";
 import { PageHeader } from "@/components/ui/page-header";
-import { AdminsOnly } from "@/components/layout/admins-only";
-import { settingsPageUser } from "@/lib/auth/require-admin";
+import { ReadOnlyNotice } from "@/components/layout/read-only-notice";
+import { canChange, settingsPageReader } from "@/lib/auth/require-admin";
 import { serviceDeps } from "@/lib/connections/deps";
 import { catchUpPreview, listConnections } from "@/lib/connections/service";
 import { catchUpConfirm } from "@/components/connections/catch-up-confirm";
@@ -28,8 +28,9 @@ const host = (url: string) => {
 };
 
 export default async function EventStreamingPage() {
-  const user = await settingsPageUser();
-  if (!user) return <AdminsOnly />;
+  const user = await settingsPageReader();
+  // Members see the same list without the add button and the switches.
+  const admin = canChange(user);
   const deps = serviceDeps();
   const connections = await listConnections(deps, user.organizationId);
   const limit = deps.config.maxConnectionsPerOrg;
@@ -45,7 +46,7 @@ export default async function EventStreamingPage() {
   const confirmEnable = (id: string) => catchUpConfirm(confirms.get(id));
   const renderedAt = Date.now();
 
-  const addButton = atLimit ? (
+  const addButton = !admin ? null : atLimit ? (
     <div className="flex flex-col items-end gap-1">
       <button type="button" disabled aria-describedby="limit-note" className={buttonClass("primary")}>
         + Event Streaming Connection
@@ -76,15 +77,17 @@ export default async function EventStreamingPage() {
           ) : undefined
         }
       />
+      {!admin && <ReadOnlyNotice />}
 
       {connections.length === 0 ? (
         <section className="rounded-xl border border-dashed border-slate-300 bg-white px-6 py-12 text-center">
           <h2 className="text-base font-semibold text-slate-900">No event streaming connections yet</h2>
           <p className="mx-auto mt-2 max-w-lg text-sm text-slate-600">
             A connection sends every audit event as a signed HTTPS <code>POST</code> to a URL you choose. Tributary tests the
-            destination before saving it, retries failed deliveries and emails admins when deliveries fail. You can add up to {limit}.
+            destination before saving it, retries failed deliveries and emails admins when deliveries fail.{" "}
+            {admin ? `You can add up to ${limit}.` : "Your organization's admins can add one."}
           </p>
-          <div className="mt-6 flex justify-center">{addButton}</div>
+          {addButton && <div className="mt-6 flex justify-center">{addButton}</div>}
         </section>
       ) : (
         <LiveHealthProvider initial={Object.fromEntries(connections.map((c) => [c.id, c.health]))} renderedAt={renderedAt} action={connectionHealthAction}>
@@ -99,7 +102,7 @@ export default async function EventStreamingPage() {
                     <p className="truncate font-mono text-xs text-slate-600">{host(c.url)}</p>
                     <p className="text-xs text-slate-500">{deliverySummary(c)}</p>
                   </div>
-                  <EnabledToggle id={c.id} name={c.name} enabled={c.enabled} action={setEnabledAction} confirmEnable={confirmEnable(c.id)} />
+                  {admin && <EnabledToggle id={c.id} name={c.name} enabled={c.enabled} action={setEnabledAction} confirmEnable={confirmEnable(c.id)} />}
                 </div>
                 <div className="mt-3 flex flex-wrap items-center gap-x-3 gap-y-1 text-xs text-slate-600">
                   <StatusBadge connection={c} />
@@ -118,7 +121,7 @@ export default async function EventStreamingPage() {
           </ul>
           <div className="relative hidden overflow-x-auto rounded-xl bg-white ring-1 ring-slate-200 md:block">
             <table className="min-w-full divide-y divide-slate-200 text-sm">
-              <TableHead columns={["Name", "Status", "Deliveries", "Created", "Enabled"]} />
+              <TableHead columns={["Name", "Status", "Deliveries", "Created", ...(admin ? ["Enabled"] : [])]} />
               <tbody className="divide-y divide-slate-100">
                 {connections.map((c) => (
                   <tr key={c.id} data-testid="connection-row">
@@ -147,9 +150,11 @@ export default async function EventStreamingPage() {
                       {date(c.created_at)}
                       {c.created_by && <span className="block text-xs text-slate-500">by {c.created_by.name}</span>}
                     </td>
-                    <td className="px-4 py-3">
-                      <EnabledToggle id={c.id} name={c.name} enabled={c.enabled} action={setEnabledAction} confirmEnable={confirmEnable(c.id)} />
-                    </td>
+                    {admin && (
+                      <td className="px-4 py-3">
+                        <EnabledToggle id={c.id} name={c.name} enabled={c.enabled} action={setEnabledAction} confirmEnable={confirmEnable(c.id)} />
+                      </td>
+                    )}
                   </tr>
                 ))}
               </tbody>

@@ -1,8 +1,8 @@
-import { apiRoute } from "@/lib/api/handler";
+import { authenticatedRoute } from "@/lib/api/handler";
 import { AppError } from "@/lib/errors";
 
 // Unknown /api/v1 paths: authenticate first (so probing needs a token), then a JSON 404.
-const notFound = apiRoute(async (req) => {
+const notFound = authenticatedRoute(async (req) => {
   throw new AppError("NOT_FOUND", `No API route ${req.method} ${new URL(req.url).pathname}. See /api/v1/openapi.json.`);
 });
 

@@ -7,4 +7,4 @@ export const POST = apiRoute(async (req, { principal }) => {
   const events = parseIngestBody(await readJson(req, MAX_BODY_BYTES));
   await publishEvents(pgPool(), principal.organizationId, events);
   return Response.json({ accepted: events.length, ids: events.map((e) => e.id) }, { status: 202 });
-}, { rateLimit: "ingest" });
+}, { rateLimit: "ingest", publish: true });

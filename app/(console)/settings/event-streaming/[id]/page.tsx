@@ -9,8 +9,9 @@ import { DeliveryCharts } from "@/components/health/delivery-charts";
 import { LiveHealthBadge, LiveHealthFacts, LiveHealthProvider } from "@/components/health/live-health";
 import { Alert } from "@/components/ui/alert";
 import { EventStreamingBreadcrumb } from "@/components/ui/breadcrumb";
-import { AdminsOnly } from "@/components/layout/admins-only";
-import { settingsPageUser } from "@/lib/auth/require-admin";
+import { ConnectionSummary } from "@/components/connections/connection-summary";
+import { ReadOnlyNotice } from "@/components/layout/read-only-notice";
+import { canChange, settingsPageReader } from "@/lib/auth/require-admin";
 import { serviceDeps } from "@/lib/connections/deps";
 import { catchUpPreview, eventTypeChoices, getConnection } from "@/lib/connections/service";
 import { ageText } from "@/lib/connections/age-text";
@@ -48,8 +49,9 @@ export default async function ConnectionPage({
   params: Promise<{ id: string }>;
   searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
-  const user = await settingsPageUser();
-  if (!user) return <AdminsOnly />;
+  const user = await settingsPageReader();
+  // Members read the same page (health and charts included) without test, edit, toggle, rotate or delete controls.
+  const admin = canChange(user);
   const { id } = await params;
   const asked = (await searchParams).window;
   const window: StatsWindow = typeof asked === "string" && asked in STATS_WINDOWS ? (asked as StatsWindow) : "24h";
@@ -84,16 +86,21 @@ export default async function ConnectionPage({
         <div className="flex flex-wrap items-center gap-3">
           <StatusBadge connection={c} />
           <LiveHealthBadge id={c.id} initial={c.health} />
-          <span className="text-sm text-slate-700">Connection Enabled</span>
-          <EnabledToggle
-            id={c.id}
-            name={c.name}
-            enabled={c.enabled}
-            action={setEnabledAction}
-            confirmEnable={confirm}
-          />
+          {admin && (
+            <>
+              <span className="text-sm text-slate-700">Connection Enabled</span>
+              <EnabledToggle
+                id={c.id}
+                name={c.name}
+                enabled={c.enabled}
+                action={setEnabledAction}
+                confirmEnable={confirm}
+              />
+            </>
+          )}
         </div>
       </div>
+      {!admin && <ReadOnlyNotice />}
 
       {c.disabled_reason === "AUTO" && (
         <Alert tone="error" title="Auto-disabled because of an abnormally high failure rate">
@@ -151,32 +158,40 @@ export default async function ConnectionPage({
         <DeliveryCharts id={c.id} initial={stats} action={connectionStatsAction} />
       </Section>
 
-      <Section title="Test" description="Send the test event to this destination now, signed and authorized like every streamed event.">
-        <SendTestButton id={c.id} action={testConnectionAction} />
-      </Section>
+      {admin ? (
+        <>
+          <Section title="Test" description="Send the test event to this destination now, signed and authorized like every streamed event.">
+            <SendTestButton id={c.id} action={testConnectionAction} />
+          </Section>
 
-      <Section title="Settings" description="Changing the URL, authorization or format sends a test event first; the change is saved only if it succeeds.">
-        <EditConnection
-          id={c.id}
-          initial={connectionFormValues(c)}
-          valueHints={c.auth.keys.map((k) => k.value_hint)}
-          eventTypes={eventTypes}
-          updateAction={updateConnectionAction}
-        />
-      </Section>
+          <Section title="Settings" description="Changing the URL, authorization or format sends a test event first; the change is saved only if it succeeds.">
+            <EditConnection
+              id={c.id}
+              initial={connectionFormValues(c)}
+              valueHints={c.auth.keys.map((k) => k.value_hint)}
+              eventTypes={eventTypes}
+              updateAction={updateConnectionAction}
+            />
+          </Section>
 
-      {c.auth.type === "HMAC" && (
-        <Section
-          title="HMAC secrets"
-          description="Each request carries one X-Opal-Signature per active secret, comma delimited. At most two can be active."
-        >
-          <HmacSecretsPanel id={c.id} secrets={c.auth.hmac_secrets} addAction={addHmacSecretAction} retireAction={retireHmacSecretAction} />
+          {c.auth.type === "HMAC" && (
+            <Section
+              title="HMAC secrets"
+              description="Each request carries one X-Opal-Signature per active secret, comma delimited. At most two can be active."
+            >
+              <HmacSecretsPanel id={c.id} secrets={c.auth.hmac_secrets} addAction={addHmacSecretAction} retireAction={retireHmacSecretAction} />
+            </Section>
+          )}
+
+          <Section title="Delete" description="Stops streaming to this destination and deletes its settings and secrets.">
+            <DeleteConnectionButton id={c.id} name={c.name} action={deleteConnectionAction} />
+          </Section>
+        </>
+      ) : (
+        <Section title="Settings" description="How events reach this destination. Only admins can change them.">
+          <ConnectionSummary connection={c} />
         </Section>
       )}
-
-      <Section title="Delete" description="Stops streaming to this destination and deletes its settings and secrets.">
-        <DeleteConnectionButton id={c.id} name={c.name} action={deleteConnectionAction} />
-      </Section>
     </div>
     </LiveHealthProvider>
   );

@@ -1,7 +1,9 @@
 "use server";
 
+// Members may read the list, a failure's details and redelivery progress; only admins redeliver or cancel.
+
 import { runAction } from "@/lib/api/action-result";
-import { requireAdminPrincipal } from "@/lib/auth/require-admin";
+import { requireAdminPrincipal, requireReaderPrincipal } from "@/lib/auth/require-admin";
 import { pgPool } from "@/lib/db/pool";
 import { loadFailureDetail } from "@/lib/failures/failure-detail";
 import { listFailureGroups, listFailures, parseFailuresQuery } from "@/lib/failures/list-failures";
@@ -10,23 +12,23 @@ import { jobSender } from "@/lib/jobs/boss";
 
 export async function listFailuresAction(params: Record<string, string | undefined>) {
   return runAction("listFailures", async () => {
-    const admin = await requireAdminPrincipal();
-    return listFailures(pgPool(), admin.organizationId, parseFailuresQuery(params));
+    const viewer = await requireReaderPrincipal();
+    return listFailures(pgPool(), viewer.organizationId, parseFailuresQuery(params));
   });
 }
 
 /** Failed deliveries grouped by (connection, event): the page's rows. */
 export async function listFailureGroupsAction(params: Record<string, string | undefined>) {
   return runAction("listFailureGroups", async () => {
-    const admin = await requireAdminPrincipal();
-    return listFailureGroups(pgPool(), admin.organizationId, parseFailuresQuery(params));
+    const viewer = await requireReaderPrincipal();
+    return listFailureGroups(pgPool(), viewer.organizationId, parseFailuresQuery(params));
   });
 }
 
 export async function failureDetailAction(id: string) {
   return runAction("failureDetail", async () => {
-    const admin = await requireAdminPrincipal();
-    return { detail: await loadFailureDetail(pgPool(), admin.organizationId, id) };
+    const viewer = await requireReaderPrincipal();
+    return { detail: await loadFailureDetail(pgPool(), viewer.organizationId, id) };
   });
 }
 
@@ -40,9 +42,9 @@ export async function redeliverAction(input: unknown) {
 /** The latest redeliveries with the reasons their events failed or were skipped. */
 export async function listRedeliveriesAction() {
   return runAction("listRedeliveries", async () => {
-    const admin = await requireAdminPrincipal();
-    const latest = await listRedeliveries(pgPool(), admin.organizationId, 5);
-    return { data: await Promise.all(latest.map((r) => loadRedelivery(pgPool(), admin.organizationId, r.id))) };
+    const viewer = await requireReaderPrincipal();
+    const latest = await listRedeliveries(pgPool(), viewer.organizationId, 5);
+    return { data: await Promise.all(latest.map((r) => loadRedelivery(pgPool(), viewer.organizationId, r.id))) };
   });
 }
 

@@ -2,8 +2,8 @@ import type { Metadata } from "next";
 import { FailuresBrowser } from "@/components/failures/failures-browser";
 import { EventStreamingBreadcrumb } from "@/components/ui/breadcrumb";
 import { PageHeader } from "@/components/ui/page-header";
-import { AdminsOnly } from "@/components/layout/admins-only";
-import { settingsPageUser } from "@/lib/auth/require-admin";
+import { ReadOnlyNotice } from "@/components/layout/read-only-notice";
+import { canChange, settingsPageReader } from "@/lib/auth/require-admin";
 import { serviceDeps } from "@/lib/connections/deps";
 import { connectionNames } from "@/lib/connections/service";
 import {
@@ -18,8 +18,8 @@ import {
 export const metadata: Metadata = { title: "Failed deliveries" };
 
 export default async function FailuresPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
-  const user = await settingsPageUser();
-  if (!user) return <AdminsOnly />;
+  const user = await settingsPageReader();
+  const admin = canChange(user);
   const params = await searchParams;
   const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v) ?? "";
   const connections = await connectionNames(serviceDeps(), user.organizationId);
@@ -30,6 +30,7 @@ export default async function FailuresPage({ searchParams }: { searchParams: Pro
         title="Failed deliveries"
         description="Failed deliveries of the last 30 days, one row per event and connection, the latest attempted first; open a row for every attempt. Retryable failures are retried automatically; the outcome shows what happened next. Events that were given up or rejected can be redelivered."
       />
+      {!admin && <ReadOnlyNotice />}
       <FailuresBrowser
         connections={connections}
         initialFilters={{
@@ -41,9 +42,9 @@ export default async function FailuresPage({ searchParams }: { searchParams: Pro
         listAction={listFailureGroupsAction}
         attemptsAction={listFailuresAction}
         detailAction={failureDetailAction}
-        redeliverAction={redeliverAction}
+        redeliverAction={admin ? redeliverAction : undefined}
         listRedeliveriesAction={listRedeliveriesAction}
-        cancelRedeliveryAction={cancelRedeliveryAction}
+        cancelRedeliveryAction={admin ? cancelRedeliveryAction : undefined}
       />
     </div>
   );
