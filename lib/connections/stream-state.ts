@@ -1,4 +1,5 @@
 import type pg from "pg";
+import { slotSql } from "../delivery/stream-slots";
 
 // The worker's statements on `connections` (node-postgres: the worker has no Prisma). The web app
 // edits connections through Prisma (service.ts); the worker only reads which are enabled, moves
@@ -6,12 +7,29 @@ import type pg from "pg";
 
 type Db = Pick<pg.Pool, "query">;
 
-export type EnabledConnection = { id: string; organization_id: string; updated_at: Date };
+/** What a worker keeps of a connection it streams (`updated_ms`: updated_at in epoch milliseconds, with its fraction). */
+export type StreamedConnection = { id: string; organization_id: string; enabled: boolean; cursor: string; updated_ms: number };
 
-/** Every enabled connection of every organization, oldest first. */
-export async function enabledConnections(db: Db): Promise<EnabledConnection[]> {
-  const { rows } = await db.query<EnabledConnection>("SELECT id, organization_id, updated_at FROM connections WHERE enabled ORDER BY created_at");
+const COLUMNS = "c.id, c.organization_id, c.enabled, c.cursor::text AS cursor, (extract(epoch FROM c.updated_at) * 1000)::float8 AS updated_ms";
+
+/** The enabled connections in these stream slots (lib/delivery/stream-slots.ts). */
+export async function enabledConnectionsInSlots(db: Db, slots: readonly number[]): Promise<StreamedConnection[]> {
+  if (slots.length === 0) return [];
+  const { rows } = await db.query<StreamedConnection>(`SELECT ${COLUMNS} FROM connections c WHERE c.enabled AND ${slotSql("c.id")} = ANY($1::int[])`, [slots]);
   return rows;
+}
+
+/** One connection as a worker sees it, or null when it no longer exists. */
+export async function streamedConnection(db: Db, id: string): Promise<StreamedConnection | null> {
+  const { rows } = await db.query<StreamedConnection>(`SELECT ${COLUMNS} FROM connections c WHERE c.id = $1`, [id]);
+  return rows[0] ?? null;
+}
+
+/** SQL of a JSON array of the connections (StreamedConnection) updated after `since` (an SQL expression). */
+export function connectionsUpdatedSinceSql(since: string): string {
+  return `SELECT coalesce(json_agg(json_build_object('id', c.id, 'organization_id', c.organization_id, 'enabled', c.enabled,
+            'cursor', c.cursor::text, 'updated_ms', (extract(epoch FROM c.updated_at) * 1000)::float8)), '[]'::json)
+          FROM connections c WHERE c.updated_at > ${since}`;
 }
 
 /** Which of these connections are enabled. */

@@ -33,7 +33,9 @@ type Delivery = { stored: StoredEvent; attempt: number; firstFailedAt: number | 
 
 // How long settled progress may sit in memory before the cursor is written (a crash redelivers at most this much).
 const PERSIST_EVERY_MS = 25;
-const IDLE_POLL_MS = 1_000;
+// With nothing due, a streamer waits for its in-memory wake-up only (a notification, the manager's
+// fallback, a request or read finishing): no timer, nothing that touches the database.
+const UNTIL_WOKEN = Number.POSITIVE_INFINITY;
 
 /**
  * Streams one connection: reads the events after its cursor, delivers each as one signed POST with
@@ -51,10 +53,9 @@ export class ConnectionStreamer {
   private inFlight = 0;
   private stopped = false;
   private reloadRequested = false;
-  /** New events may exist: a notification arrived, the last read was full, or the poll interval passed. */
+  /** New events may exist: a notification or the manager's fallback woke it, or the last read was full. */
   private maybeMore = true;
   private notifications = 0;
-  private lastReadAt = 0;
   private reading: Promise<void> | null = null;
   private persistTimer: NodeJS.Timeout | null = null;
   private persisting: Promise<void> = Promise.resolve();
@@ -113,6 +114,19 @@ export class ConnectionStreamer {
     return this.window.position;
   }
 
+  /** The last sequence read from the database: events after it are news to this streamer. */
+  get readPosition(): bigint {
+    return this.fetchedUpTo;
+  }
+
+  /** Nothing to send, retry, read or write: the manager may stop it until new events arrive. */
+  get idle(): boolean {
+    return (
+      !this.maybeMore && !this.reading && !this.reloadRequested && !this.persistTimer && this.queue.length === 0 &&
+      this.retries.length === 0 && this.inFlight === 0 && this.window.size === 0 && this.persistedCursor === this.window.position
+    );
+  }
+
   private async loop(): Promise<void> {
     while (!this.stopped) {
       try {
@@ -133,7 +147,7 @@ export class ConnectionStreamer {
   /** Dispatches what it can; returns how long to wait for something to change (0: go again now). */
   private async step(): Promise<number> {
     const { delivery, pool } = this.deps;
-    if (this.unhealthy) return IDLE_POLL_MS;
+    if (this.unhealthy) return UNTIL_WOKEN;
     if (this.reloadRequested) {
       this.reloadRequested = false;
       const loaded = await loadTarget(pool, this.organizationId, this.connectionId, openSecrets(this.deps.box));
@@ -141,17 +155,16 @@ export class ConnectionStreamer {
     }
     if (this.retries.length > 0) {
       // Failing: one probe at a time, earliest due first; new events wait.
-      if (this.inFlight > 0) return IDLE_POLL_MS;
+      if (this.inFlight > 0) return UNTIL_WOKEN;
       this.retries.sort((a, b) => a.dueAt - b.dueAt);
       const next = this.retries[0]!;
       const wait = next.dueAt - this.now();
       if (wait > 0) return wait;
       this.retries.shift();
       this.dispatch(next);
-      return IDLE_POLL_MS;
+      return UNTIL_WOKEN;
     }
     // Read ahead while the queue still has work, so requests never wait for the database.
-    if (this.now() - this.lastReadAt >= IDLE_POLL_MS) this.maybeMore = true;
     if (!this.reading && this.maybeMore && this.queue.length < delivery.batchSize / 2) {
       this.reading = this.readMore(pool, delivery.batchSize)
         .catch((err) => this.deps.logger.error({ err, connectionId: this.connectionId }, "reading events failed; retrying"))
@@ -164,7 +177,7 @@ export class ConnectionStreamer {
       const stored = this.queue.shift()!;
       this.dispatch({ stored, attempt: this.firstAttemptNumber(stored.seq), firstFailedAt: null, dueAt: 0 });
     }
-    return IDLE_POLL_MS;
+    return UNTIL_WOKEN;
   }
 
   private firstAttemptNumber(seq: bigint): number {
@@ -178,7 +191,6 @@ export class ConnectionStreamer {
   private async readMore(pool: pg.Pool, limit: number): Promise<void> {
     const seen = this.notifications;
     this.maybeMore = false;
-    this.lastReadAt = this.now();
     let events: StoredEvent[];
     try {
       events = await readEventsAfter(pool, this.organizationId, this.fetchedUpTo, limit);

@@ -1,18 +1,20 @@
 import type pg from "pg";
-import { purgeEvents } from "../events/event-store";
-import { listsEventSql, purgeFailures, retentionFloor } from "./failure-store";
+import { dropExpiredEventPartitions } from "../events/event-partitions";
+import { dropExpiredFailurePartitions, retentionFloor } from "./failure-store";
 import { purgeFinishedRedeliveries } from "./redelivery-store";
 
-export type PurgeResult = { failures: number; events: number; redeliveries: number };
+export type PurgeResult = { failurePartitions: string[]; eventPartitions: string[]; redeliveries: number };
 
 /**
- * Deletes failed-delivery records older than the 30-day list, and events older than that which no
- * cursor still needs and no listed failure can redeliver, and finished redeliveries of that age.
- * Works in short batches, each its own statement, so no table is locked for long.
+ * Drops the weeks of failed-delivery records older than the 30-day list, then the event partitions
+ * that are older than that and that no cursor still needs and no listed failure can redeliver
+ * (event-partitions.ts), and deletes finished redeliveries of that age. Whole partitions go: no
+ * row-by-row delete of events or attempts.
  */
-export async function purgeExpired(pool: pg.Pool, now = new Date(), batchSize = 5_000): Promise<PurgeResult> {
-  const failures = await purgeFailures(pool, now, batchSize);
-  const events = await purgeEvents(pool, retentionFloor(now), listsEventSql("e.organization_id", "e.seq"), batchSize);
+export async function purgeExpired(pool: pg.Pool, now = new Date()): Promise<PurgeResult> {
+  // Failures first: a week of them dropped may be what kept an event partition.
+  const failurePartitions = await dropExpiredFailurePartitions(pool, now);
+  const eventPartitions = await dropExpiredEventPartitions(pool, now);
   const redeliveries = await purgeFinishedRedeliveries(pool, retentionFloor(now));
-  return { failures, events, redeliveries };
+  return { failurePartitions, eventPartitions, redeliveries };
 }

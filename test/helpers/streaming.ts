@@ -61,7 +61,7 @@ export async function streamingFixture(t: TestDatabase, env: Record<string, stri
       clients.push(workerHttp);
       const manager = new StreamManager(
         { pool, http: workerHttp, box, delivery: { ...config.delivery, ...overrides }, metrics, logger, databaseUrl: t.url, now, ...extra },
-        { pollMs: 100 },
+        { tickMs: 100 },
       );
       await manager.start();
       managers.push(manager);
