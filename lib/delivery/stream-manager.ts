@@ -371,6 +371,7 @@ export class StreamManager {
     }
     entry.streamer = streamer;
     entry.idleSweeps = 0;
+    this.deps.logger.debug({ connectionId: entry.id, cursor: streamer.cursor.toString() }, "streamer started");
     if (entry.wokenWhileStarting) streamer.wake();
   }
 
