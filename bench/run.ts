@@ -6,6 +6,7 @@ import path from "node:path";
 import { request } from "undici";
 import { createFirstAdmin } from "../lib/auth/accounts";
 import { createApiToken } from "../lib/auth/api-tokens";
+import { hashPassword } from "../lib/auth/password";
 import { loadConfig } from "../lib/config";
 import type { Principal } from "../lib/auth/principal";
 import { createConnection, type ServiceDeps, setEnabled } from "../lib/connections/service";
@@ -19,7 +20,8 @@ import { parseAllowList } from "../lib/delivery/outbound-guard";
 import { wireEvent, type WireEvent } from "../lib/events/envelope";
 import { publishEvents } from "../lib/events/publish";
 import { buildIfNeeded, WEB_SERVER_BUNDLE, WORKER_BUNDLE } from "../scripts/build-if-needed";
-import { listFailures, parseFailuresQuery } from "../lib/failures/list-failures";
+import { listFailureGroups, listFailures, parseFailuresQuery } from "../lib/failures/list-failures";
+import { connectionStats } from "../lib/health/connection-stats";
 import { getRedelivery, requestRedelivery } from "../lib/failures/redelivery";
 import PgBoss from "pg-boss";
 import { freePort } from "../test/helpers/ports";
@@ -28,7 +30,8 @@ import { freePort } from "../test/helpers/ports";
 // receivers in processes of their own. Prints a table and one JSON line. Targets are from the
 // streamer issue; a miss is reported, not hidden.
 
-// `npm run bench -- --only=throughput,latency,isolation,backlog,ingest,failures,redelivery` runs a subset.
+// `npm run bench -- --only=throughput,latency,isolation,backlog,ingest,failures,redelivery,chart` runs a subset;
+// `--no-stats-cost` skips the throughput rounds with the per-minute statistics off.
 const onlyArg = process.argv.find((a) => a.startsWith("--only="));
 const only = onlyArg ? new Set(onlyArg.slice("--only=".length).split(",")) : null;
 const enabled = (name: string) => !only || only.has(name);
@@ -146,12 +149,30 @@ async function main() {
     if (!buildIfNeeded(log)) throw new Error("next build failed");
     log("starting the worker");
     const profile = process.argv.includes("--profile") ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve("bench/profiles")}`] : [];
-    const worker: ChildProcess = spawn(process.execPath, [...profile, "--enable-source-maps", WORKER_BUNDLE], {
-      env: { ...process.env, ...env, DATABASE_URL: database.url, DATA_DIR: path.join(dir, "worker"), DELIVERY_TIMEOUT_MS: "2000" },
-      stdio: ["ignore", "inherit", "inherit"],
-    });
-    children.push(worker);
-    await waitFor(async () => (await prisma.workerHeartbeat.count()) > 0, 60_000, "the worker");
+    // `stats: false` starts it with CONNECTION_STATS=off: no per-minute statistics or health upkeep.
+    const startWorker = async (stats = true): Promise<ChildProcess> => {
+      const child = spawn(process.execPath, [...profile, "--enable-source-maps", WORKER_BUNDLE], {
+        env: {
+          ...process.env,
+          ...env,
+          DATABASE_URL: database.url,
+          DATA_DIR: path.join(dir, "worker"),
+          DELIVERY_TIMEOUT_MS: "2000",
+          CONNECTION_STATS: stats ? "on" : "off",
+        },
+        stdio: ["ignore", "inherit", "inherit"],
+      });
+      children.push(child);
+      await waitFor(async () => (await prisma.workerHeartbeat.count()) > 0, 60_000, "the worker");
+      return child;
+    };
+    const stopWorker = async (child: ChildProcess) => {
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGTERM");
+      await exited;
+      await waitFor(async () => (await prisma.workerHeartbeat.count()) === 0, 30_000, "the worker to stop");
+    };
+    let worker = await startWorker();
 
     const lag = async (organizationId: string) =>
       Number(
@@ -163,30 +184,42 @@ async function main() {
         ).rows[0]!.n,
       );
 
+    // The web app (`next start`) and an admin API token of its own organization, started once for the scenarios that need it.
+    let web: Promise<{ port: number; token: string }> | null = null;
+    const startWeb = () =>
+      (web ??= (async () => {
+        log("starting the web app");
+        const port = await freePort();
+        const child = spawn(process.execPath, ["--enable-source-maps", WEB_SERVER_BUNDLE], {
+          env: { ...process.env, ...env, DATABASE_URL: database.url, PORT: String(port), NEXT_TELEMETRY_DISABLED: "1" },
+          stdio: ["ignore", "ignore", "inherit"],
+        });
+        children.push(child);
+        const org3 = await newOrg("Ingest");
+        const { token } = await createApiToken(prisma, { organizationId: org3.organizationId, userId: org3.user.id, name: "bench" });
+        await waitFor(
+          async () => {
+            try {
+              return (await request(`http://127.0.0.1:${port}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } })).statusCode === 200;
+            } catch {
+              return false;
+            }
+          },
+          60_000,
+          "the web app",
+        );
+        return { port, token };
+      })());
+
     // Ingest and backlog run first: on a fresh worker heap, before the other scenarios' rows give autovacuum work.
     // --- ingest: POST /api/v1/events, batches of 1,000
     let ingestRate = NaN;
     if (enabled("ingest")) {
-    log("ingest: starting the web app");
-    const webPort = await freePort();
-    const web = spawn(process.execPath, ["--enable-source-maps", WEB_SERVER_BUNDLE], {
-      env: { ...process.env, ...env, DATABASE_URL: database.url, PORT: String(webPort), NEXT_TELEMETRY_DISABLED: "1" },
-      stdio: ["ignore", "ignore", "inherit"],
-    });
-    children.push(web);
-    const org3 = await newOrg("Ingest");
-    const token = await createApiToken(prisma, { organizationId: org3.organizationId, userId: org3.user.id, name: "bench" });
-    await waitFor(async () => {
-      try {
-        return (await request(`http://127.0.0.1:${webPort}/api/v1/me`, { headers: { authorization: `Bearer ${token.token}` } })).statusCode === 200;
-      } catch {
-        return false;
-      }
-    }, 60_000, "the web app");
+    const { port: webPort, token } = await startWeb();
     const post = async (body: string) => {
       const res = await request(`http://127.0.0.1:${webPort}/api/v1/events`, {
         method: "POST",
-        headers: { authorization: `Bearer ${token.token}`, "content-type": "application/json" },
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
         body,
       });
       const text = await res.body.text();
@@ -236,17 +269,40 @@ async function main() {
     ];
     await waitFor(async () => (await lag(main.organizationId)) === 0, 30_000, "streamers to start");
     const N = 30_000;
+    const throughputRound = async () => {
+      await Promise.all(receivers.map((r) => r.reset(false)));
+      const batch = events(N);
+      for (let i = 0; i < N; i += 1000) await publishEvents(pool, main.organizationId, batch.slice(i, i + 1000));
+      await waitFor(async () => (await Promise.all(receivers.map((r) => r.stats()))).every((s) => s.count >= N), 300_000, "throughput deliveries");
+      const tStats = await Promise.all(receivers.map((r) => r.stats()));
+      const tSpan = Math.max(...tStats.map((s) => s.lastAt)) - Math.min(...tStats.map((s) => s.firstAt));
+      return (3 * N) / (tSpan / 1000);
+    };
     let throughput = NaN;
+    const statsRounds: { on: number[]; off: number[] } = { on: [], off: [] };
     if (enabled("throughput")) {
-    log(`throughput: ${N} events × 3 connections`);
-    await Promise.all(receivers.map((r) => r.reset(false)));
-    const batch = events(N);
-    for (let i = 0; i < N; i += 1000) await publishEvents(pool, main.organizationId, batch.slice(i, i + 1000));
-    await waitFor(async () => (await Promise.all(receivers.map((r) => r.stats()))).every((s) => s.count >= N), 300_000, "throughput deliveries");
-    const tStats = await Promise.all(receivers.map((r) => r.stats()));
-    const tSpan = Math.max(...tStats.map((s) => s.lastAt)) - Math.min(...tStats.map((s) => s.firstAt));
-    throughput = (3 * N) / (tSpan / 1000);
+      log(`throughput: ${N} events × 3 connections`);
+      throughput = await throughputRound();
+      statsRounds.on.push(throughput);
+      // What the per-minute statistics and health upkeep cost: the same scenario on a worker started
+      // with CONNECTION_STATS=off, alternating with it on (a restart each), same run. `--no-stats-cost` skips it.
+      if (!process.argv.includes("--no-stats-cost")) {
+        for (const stats of [false, true, false, true]) {
+          await stopWorker(worker);
+          worker = await startWorker(stats);
+          await waitFor(async () => (await lag(main.organizationId)) === 0, 30_000, "streamers to start");
+          const rate = await throughputRound();
+          statsRounds[stats ? "on" : "off"].push(rate);
+          log(`throughput with statistics ${stats ? "on" : "off"}: ${Math.round(rate)} deliveries/s`);
+        }
+      }
     }
+    const median = (xs: number[]) => {
+      if (xs.length === 0) return NaN;
+      const v = [...xs].sort((a, b) => a - b);
+      return (v[Math.floor((v.length - 1) / 2)]! + v[Math.ceil((v.length - 1) / 2)]!) / 2;
+    };
+    const statsCostPercent = statsRounds.off.length ? (1 - median(statsRounds.on) / median(statsRounds.off)) * 100 : NaN;
 
     // --- latency at a steady 200 events/s, commit → receiver
     const steady = async (seconds: number, measured: ReceiverProcess[]) => {
@@ -299,10 +355,6 @@ async function main() {
         await setEnabled(deps, main, conns[2]!.connection.id, true);
         iso.push(percentile(await steady(8, healthy), 99));
       }
-      const median = (xs: number[]) => {
-        const v = [...xs].sort((a, b) => a - b);
-        return (v[Math.floor((v.length - 1) / 2)]! + v[Math.ceil((v.length - 1) / 2)]!) / 2;
-      };
       isoP99 = median(iso);
       baseHealthyP99 = median(base);
       log(`isolation p99 per round: healthy-only ${base.map((x) => x.toFixed(1)).join(", ")} ms; with a dead destination ${iso.map((x) => x.toFixed(1)).join(", ")} ms`);
@@ -312,8 +364,10 @@ async function main() {
 
     // --- the failed-deliveries list on 1,000,000 rows
     const failuresMs: Record<string, number> = {};
+    const groupedMs: Record<string, number> = {};
     if (enabled("failures")) {
-      log("failures: 1,000,000 failed attempts, first page per filter");
+      // Four attempts per (connection, event): 250,000 events, each failed four times on one connection.
+      log("failures: 1,000,000 failed attempts, first page per filter, by attempt and grouped by event");
       const org4 = await newOrg("Failures");
       const fc = await Promise.all(
         ["F1", "F2"].map((name) => createConnection(deps, org4, { name, url: receivers[1]!.url, auth: { type: "NONE" } })),
@@ -322,8 +376,8 @@ async function main() {
       await pool.query(
         `INSERT INTO delivery_failures (organization_id, connection_id, event_seq, event_id, event_type, attempt, attempted_at,
                                         status_code, error, latency_ms, outcome)
-         SELECT $1, CASE WHEN i % 2 = 0 THEN $2::uuid ELSE $3::uuid END, i, gen_random_uuid(),
-                CASE WHEN i % 7 = 0 THEN 'ACCESS_GRANTED' ELSE 'USER_LOGGED_IN' END, 1 + i % 4,
+         SELECT $1, CASE WHEN i % 2 = 0 THEN $2::uuid ELSE $3::uuid END, (i - 1) / 8, md5('event ' || (i - 1) / 8)::uuid,
+                CASE WHEN (i - 1) / 8 % 7 = 0 THEN 'ACCESS_GRANTED' ELSE 'USER_LOGGED_IN' END, 1 + (i - 1) / 2 % 4,
                 now() - make_interval(secs => i * 2),
                 CASE i % 3 WHEN 0 THEN 500 WHEN 1 THEN 404 ELSE NULL END, CASE WHEN i % 3 = 2 THEN 'timeout' END, 12,
                 'RETRYING'
@@ -345,7 +399,65 @@ async function main() {
           times.push(now() - start);
         }
         failuresMs[label] = +percentile(times.sort((x, y) => x - y), 50).toFixed(1);
+        const grouped: number[] = [];
+        for (let i = 0; i < 5; i++) {
+          const start = now();
+          const page = await listFailureGroups(pool, org4.organizationId, parseFailuresQuery({ ...params, group: "event" }));
+          grouped.push(now() - start);
+          if (page.data.length === 0 || page.data.some((g) => g.attempts < 1)) throw new Error(`grouped failures (${label}) returned no groups`);
+        }
+        groupedMs[label] = +percentile(grouped.sort((x, y) => x - y), 50).toFixed(1);
       }
+    }
+
+    // --- a connection page with a 7-day chart over 10 million delivered events (per-minute statistics)
+    const chartMs: Record<string, number> = {};
+    if (enabled("chart")) {
+      log("chart: 7 days of per-minute statistics, 10,080,000 delivered events; the connection page and the stats API");
+      const { port } = await startWeb();
+      // An organization whose admin signs in to the page, and whose token reads the API.
+      const org6 = await prisma.organization.create({ data: { name: "Chart" } });
+      const owner = await prisma.user.create({
+        data: { organizationId: org6.id, email: "chart@example.com", name: "Chart Admin", role: "ADMIN", passwordHash: await hashPassword("bench password 123") },
+      });
+      const { token: chartToken } = await createApiToken(prisma, { organizationId: org6.id, userId: owner.id, name: "chart" });
+      const principal6: Principal = { organizationId: org6.id, user: { id: owner.id, email: owner.email, name: owner.name }, ipAddress: "127.0.0.1", userAgent: "bench" };
+      const cc = await createConnection(deps, principal6, { name: "Charted", url: receivers[0]!.url, auth: { type: "NONE" } });
+      await setEnabled(deps, principal6, cc.connection.id, false);
+      await pool.query(
+        `INSERT INTO connection_stats (connection_id, minute, organization_id, delivered, failed, latency_buckets)
+         SELECT $1, date_trunc('minute', now()) - make_interval(mins => m), $2, 1000, m % 97,
+                ARRAY(SELECT CASE WHEN b BETWEEN 4 AND 12 THEN (m * b) % 300 ELSE 0 END FROM generate_series(0, 28) AS b)
+         FROM generate_series(0, 7 * 1440 - 1) AS m`,
+        [cc.connection.id, org6.id],
+      );
+      await pool.query("ANALYZE connection_stats");
+      const timed = async (label: string, run: () => Promise<void>) => {
+        const times: number[] = [];
+        for (let i = 0; i < 7; i++) {
+          const start = now();
+          await run();
+          times.push(now() - start);
+        }
+        chartMs[label] = +percentile(times.slice(2).sort((x, y) => x - y), 50).toFixed(1);
+      };
+      await timed("stats query", async () => {
+        const stats = await connectionStats(pool, org6.id, cc.connection.id, "7d");
+        const delivered = stats.buckets.reduce((n, b) => n + b.delivered, 0);
+        if (delivered < 10_000_000) throw new Error(`the 7-day chart counted ${delivered} deliveries`);
+      });
+      await timed("GET /stats?window=7d", async () => {
+        const res = await request(`http://127.0.0.1:${port}/api/v1/connections/${cc.connection.id}/stats?window=7d`, { headers: { authorization: `Bearer ${chartToken}` } });
+        if (res.statusCode !== 200) throw new Error(`stats answered ${res.statusCode}`);
+        await res.body.text();
+      });
+      const cookie = await signInCookie(port, owner.email, "bench password 123");
+      await timed("connection page ?window=7d", async () => {
+        const res = await request(`http://127.0.0.1:${port}/settings/event-streaming/${cc.connection.id}?window=7d`, { headers: { cookie } });
+        const html = await res.body.text();
+        if (res.statusCode !== 200 || !html.includes("events delivered")) throw new Error(`the connection page answered ${res.statusCode}`);
+      });
+      log(`chart: ${JSON.stringify(chartMs)}`);
     }
     // --- redelivery: 10,000 given-up events sent again by the worker (one redelivery, HMAC-signed)
     let redeliveryRate = NaN;
@@ -383,6 +495,9 @@ async function main() {
 
     const failureTimes = Object.values(failuresMs);
     const worstFailuresMs = failureTimes.length ? Math.max(...failureTimes) : NaN;
+    const groupedTimes = Object.values(groupedMs);
+    const worstGroupedMs = groupedTimes.length ? Math.max(...groupedTimes) : NaN;
+    const pageMs = chartMs["connection page ?window=7d"] ?? NaN;
 
     const results = {
       throughput_deliveries_per_s: Math.round(throughput),
@@ -395,6 +510,11 @@ async function main() {
       worker_peak_rss_mb: Math.round(peakRss),
       ingest_events_per_s: Math.round(ingestRate),
       failures_first_page_ms: failuresMs,
+      failures_grouped_first_page_ms: groupedMs,
+      stats_cost_percent: +statsCostPercent.toFixed(1),
+      throughput_stats_on: statsRounds.on.map(Math.round),
+      throughput_stats_off: statsRounds.off.map(Math.round),
+      chart_7d_ms: chartMs,
       redelivery_request_ms: Math.round(redeliveryRequestMs),
       redelivery_events_per_s: Math.round(redeliveryRate),
     };
@@ -407,6 +527,14 @@ async function main() {
       ["worker peak RSS during the backlog", `${results.worker_peak_rss_mb} MB`, "≤ 250 MB", peakRss <= 250],
       ["ingest: POST /api/v1/events, batches of 1,000", `${results.ingest_events_per_s} events/s`, "≥ 20,000/s", ingestRate >= 20000],
       ["failures list, first page of 1,000,000 (worst filter)", `${worstFailuresMs.toFixed(1)} ms`, "≤ 100 ms", worstFailuresMs <= 100],
+      ["failures grouped by event, first page (worst filter)", `${worstGroupedMs.toFixed(1)} ms`, "≤ 100 ms", worstGroupedMs <= 100],
+      [
+        "stats upkeep: throughput cost (median on vs off)",
+        `${statsCostPercent.toFixed(1)} % (${Math.round(median(statsRounds.on))} vs ${Math.round(median(statsRounds.off))}/s)`,
+        "≤ 5 %",
+        statsCostPercent <= 5,
+      ],
+      ["connection page, 7-day chart of 10,080,000 events", `${pageMs.toFixed(1)} ms`, "≤ 300 ms", pageMs <= 300],
       ["redelivery: request for 10,000 events (202)", `${results.redelivery_request_ms} ms`, "≤ 2,000 ms", redeliveryRequestMs <= 2000],
       ["redelivery: 10,000 events, one redelivery", `${results.redelivery_events_per_s} events/s`, "≥ 500/s", redeliveryRate >= 500],
     ];
@@ -420,6 +548,33 @@ async function main() {
   } finally {
     await stopAll();
   }
+}
+
+/** Signs in through next-auth's credentials flow, as the login form does; returns the session cookie. */
+async function signInCookie(port: number, email: string, password: string): Promise<string> {
+  const base = `http://127.0.0.1:${port}`;
+  const jar = new Map<string, string>();
+  const keep = (headers: Record<string, string | string[] | undefined>) => {
+    const set = headers["set-cookie"];
+    for (const c of Array.isArray(set) ? set : set ? [set] : []) {
+      const [pair] = c.split(";");
+      const i = pair!.indexOf("=");
+      jar.set(pair!.slice(0, i), pair!.slice(i + 1));
+    }
+  };
+  const cookie = () => [...jar].map(([k, v]) => `${k}=${v}`).join("; ");
+  const csrf = await request(`${base}/api/auth/csrf`);
+  keep(csrf.headers);
+  const { csrfToken } = (await csrf.body.json()) as { csrfToken: string };
+  const res = await request(`${base}/api/auth/callback/credentials`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", cookie: cookie() },
+    body: new URLSearchParams({ csrfToken, email, password, callbackUrl: `${base}/`, json: "true" }).toString(),
+  });
+  keep(res.headers);
+  await res.body.text();
+  if (![...jar.keys()].some((k) => k.includes("session-token"))) throw new Error(`bench: signing in as ${email} failed (${res.statusCode})`);
+  return cookie();
 }
 
 main().catch((err) => {

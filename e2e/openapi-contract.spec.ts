@@ -134,6 +134,23 @@ test("every documented operation answers only what the OpenAPI document describe
   expect(receiver.requests.length).toBeGreaterThan(3);
   for (const r of receiver.requests) expect(requestProblems(doc, "POST event", r.json, "webhooks")).toEqual([]);
   await call("GET /failures", {}, 400, { query: "limit=0" });
+  // Grouped by event: one row per connection for the published event, with its attempt count.
+  const grouped = (await call("GET /failures", {}, 200, { query: `group=event&event_id=${published.ids[0]}` })).body;
+  expect(grouped.data).toHaveLength(3);
+  expect(grouped.data[0]).toMatchObject({ event_id: published.ids[0], attempts: 1, outcome: "REJECTED", status_code: 400 });
+  await call("GET /failures", {}, 400, { query: "group=connection" });
+  // The per-minute statistics show the rejection (written by the worker about once a second).
+  await expect
+    .poll(async () => {
+      const stats = (await call("GET /connections/{id}/stats", { id: keyed.id }, 200, { query: "window=1h" })).body;
+      expect(stats).toMatchObject({ window: "1h", bucket_seconds: 60 });
+      expect(stats.buckets).toHaveLength(60);
+      return stats.buckets.reduce((n: number, b: { failed: number }) => n + b.failed, 0);
+    }, { timeout: 15_000 })
+    .toBeGreaterThanOrEqual(1);
+  await call("GET /connections/{id}/stats", { id: keyed.id }, 200);
+  await call("GET /connections/{id}/stats", { id: keyed.id }, 400, { query: "window=2h" });
+  await call("GET /connections/{id}/stats", { id: none }, 404);
 
   const queued = await call("POST /failures/redeliver", {}, 202, { body: { ids: [failures[0]!.id] } });
   expect(queued.headers["location"]).toBe(`/api/v1/failures/redeliveries/${queued.body.id}`);
@@ -164,8 +181,9 @@ test("every documented operation answers only what the OpenAPI document describe
   const { enabled: _enabled, ...withoutEnabled } = keyed;
   expect(answerProblems(doc, "GET /connections/{id}", 200, withoutEnabled)).toEqual([expect.stringContaining("enabled")]);
   expect(answerProblems(doc, "GET /connections/{id}", 200, { ...keyed, created_at: Date.parse(keyed.created_at) })).toEqual([expect.stringContaining("created_at")]);
-  expect(answerProblems(doc, "GET /failures", 200, { data: [{ ...failures[0], status_code: "400" }], next_cursor: null })).toEqual([
-    expect.stringContaining("data.0.status_code"),
-  ]);
+  // GET /failures answers a FailurePage or a FailureGroupPage: each alternative's problems are named.
+  expect(answerProblems(doc, "GET /failures", 200, { data: [{ ...failures[0], status_code: "400" }], next_cursor: null })).toEqual(
+    expect.arrayContaining([expect.stringContaining("data.0.status_code")]),
+  );
   expect(answerProblems(doc, "POST /connections", 409, { error: { message: "At most 3." } })).toEqual([expect.stringContaining("error.code")]);
 });

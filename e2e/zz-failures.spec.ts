@@ -80,6 +80,7 @@ test("failures appear after the receiver answers 500, filter, and show details w
   await page.getByLabel("Event type").fill(CREATED);
   await page.getByRole("button", { name: "Apply" }).click();
   await expect(page.getByTestId("failure-row").first()).toContainText(CREATED);
+  await expect(page).toHaveURL(new RegExp(`event_type=${CREATED}`));
 
   // Once the receiver is healthy again, the retried event is delivered and the list says so.
   receiver.respondWith({ status: 200 });

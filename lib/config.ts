@@ -88,6 +88,8 @@ const schema = z
         )
         .optional(),
     ),
+    HEALTH_WARNING_MINUTES: intFrom(60, 1, 30 * 1440),
+    CONNECTION_STATS: z.preprocess(emptyToUndefined, z.enum(["on", "off"], { error: "must be on or off" }).default("on")),
   })
   .superRefine((env, ctx) => {
     if (Boolean(env.BOOTSTRAP_ADMIN_EMAIL) !== Boolean(env.BOOTSTRAP_ADMIN_PASSWORD)) {
@@ -172,6 +174,10 @@ export type Config = Readonly<{
     /** Thresholds of the auto-disable policy (lib/delivery/auto-disable-policy.ts). */
     health: Readonly<{ windowMs: number; minSample: number; maxFailureRate: number; outageMs: number; outageMinAttempts: number }>;
   }>;
+  /** When the admins of a failing connection are warned (lib/health/warning-policy.ts). */
+  healthWarning: Readonly<{ afterMs: number; minAttempts: number }>;
+  /** Per-minute statistics and health kept by the worker; off only to measure what they cost (bench). */
+  connectionStats: boolean;
 }>;
 
 export class ConfigError extends Error {}
@@ -246,6 +252,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         outageMinAttempts: e.AUTO_DISABLE_OUTAGE_MIN_ATTEMPTS,
       }),
     }),
+    healthWarning: Object.freeze({ afterMs: e.HEALTH_WARNING_MINUTES * 60_000, minAttempts: e.AUTO_DISABLE_OUTAGE_MIN_ATTEMPTS }),
+    connectionStats: e.CONNECTION_STATS === "on",
   });
 }
 

@@ -9,6 +9,7 @@ import { MetricsCollector } from "../lib/delivery/metrics";
 import { parseAllowList } from "../lib/delivery/outbound-guard";
 import { StreamManager } from "../lib/delivery/stream-manager";
 import { autoDisable } from "../lib/delivery/auto-disable";
+import { warnFailing } from "../lib/health/failing-warning";
 import { type JobContext, workJob } from "../lib/jobs/job";
 import { JOBS } from "../lib/jobs/registry";
 import { HEARTBEAT_INTERVAL_MS } from "../lib/health";
@@ -46,7 +47,7 @@ async function main() {
   await boss.start();
 
   const allow = parseAllowList(config.outboundAllowCidrs);
-  const metrics = new MetricsCollector();
+  const metrics = new MetricsCollector({ stats: config.connectionStats });
   const http = createHttpClient({
     allow,
     connectTimeoutMs: config.delivery.connectTimeoutMs,
@@ -87,7 +88,16 @@ async function main() {
     },
   });
   await streams.start();
-  const flushTimer = setInterval(() => metrics.flush(pool).catch((err) => logger.error({ err }, "metrics flush failed")), 1_000);
+  // Counters, per-minute statistics and health are written once a second; a connection failing long
+  // enough gets its one warning per failing spell from here.
+  const flushTimer = setInterval(
+    () =>
+      metrics
+        .flush(pool)
+        .then((health) => warnFailing(pool, boss, health, config.healthWarning))
+        .catch((err) => logger.error({ err }, "metrics flush failed")),
+    1_000,
+  );
 
   await beat(pool, workerId, startedAt);
   const timer = setInterval(() => {

@@ -1,27 +1,28 @@
 "use client";
 
 import { useInfiniteQuery } from "@tanstack/react-query";
-import { usePathname, useRouter } from "next/navigation";
+import { usePathname } from "next/navigation";
 import { useState } from "react";
 import { type ActionResult, unwrap } from "@/lib/api/action-result";
-import type { FailureDto } from "@/lib/failures/list-failures";
+import type { FailureGroupDto } from "@/lib/failures/list-failures";
 import type { RedeliveryDto, RedeliveryWithProblems } from "@/lib/failures/redelivery";
 import { Alert } from "../ui/alert";
 import { Button } from "../ui/button";
-import { type DetailAction, FailureDetailPanel } from "./failure-detail";
+import { type AttemptsAction, type DetailAction, FailureDetailPanel } from "./failure-detail";
 import { FailureFilters, type Filters, filterCriteria, RANGES } from "./failure-filters";
 import { FailuresTable } from "./failures-table";
 import { RedeliverControls } from "./redeliver-controls";
 import { RedeliveriesPanel } from "./redeliveries-panel";
 import { type RedeliverAction, useRedeliver } from "./use-redeliver";
 
-type Page = { data: FailureDto[]; next_cursor: string | null };
+type Page = { data: FailureGroupDto[]; next_cursor: string | null };
 
-/** The failed-deliveries page: filters kept in the URL, the list (paged, refreshed while open), details and redelivery. */
+/** The failed-deliveries page: filters kept in the URL, the list grouped by event (paged, refreshed while open), every attempt and redelivery. */
 export function FailuresBrowser({
   connections,
   initialFilters,
   listAction,
+  attemptsAction,
   detailAction,
   redeliverAction,
   listRedeliveriesAction,
@@ -30,12 +31,12 @@ export function FailuresBrowser({
   connections: { id: string; name: string }[];
   initialFilters: Filters;
   listAction: (params: Record<string, string | undefined>) => Promise<ActionResult<Page>>;
+  attemptsAction: AttemptsAction;
   detailAction: DetailAction;
   redeliverAction: RedeliverAction;
   listRedeliveriesAction: () => Promise<ActionResult<{ data: RedeliveryWithProblems[] }>>;
   cancelRedeliveryAction: (id: string) => Promise<ActionResult<{ redelivery: RedeliveryDto }>>;
 }) {
-  const router = useRouter();
   const pathname = usePathname();
   const [filters, setFilters] = useState<Filters>({ ...initialFilters, range: RANGES[initialFilters.range] ? initialFilters.range : "30d" });
   const [open, setOpen] = useState<string | null>(null);
@@ -48,7 +49,9 @@ export function FailuresBrowser({
     setOpen(null);
     setSelected(new Set());
     const qs = new URLSearchParams(Object.entries(merged).filter(([k, v]) => v && !(k === "range" && v === "30d")));
-    router.replace(qs.size ? `${pathname}?${qs}` : pathname, { scroll: false });
+    // The history API updates the address at once (Next.js keeps its router in step) without a
+    // server round trip: the list is fetched by the query below, and a reload sees the new filters.
+    window.history.replaceState(null, "", qs.size ? `${pathname}?${qs}` : pathname);
   };
 
   const query = useInfiniteQuery({
@@ -94,16 +97,23 @@ export function FailuresBrowser({
           No failed deliveries match these filters. Deliveries that failed and were retried appear here for 30 days.
         </div>
       ) : (
-        <FailuresTable rows={rows} selected={selected} onSelectedChange={setSelected} open={open} onOpenChange={setOpen} />
-      )}
-      {open && (
-        <FailureDetailPanel
-          id={open}
-          retrying={rows.find((f) => f.id === open)?.outcome === "RETRYING"}
-          action={detailAction}
-          redelivering={busy(open)}
-          onRedeliver={() => void redeliver({ ids: [open] }, open)}
-          onClose={() => setOpen(null)}
+        <FailuresTable
+          rows={rows}
+          selected={selected}
+          onSelectedChange={setSelected}
+          open={open}
+          onOpenChange={setOpen}
+          renderDetail={(g) => (
+            <FailureDetailPanel
+              key={g.id}
+              group={g}
+              action={detailAction}
+              attemptsAction={attemptsAction}
+              redelivering={busy(g.id)}
+              onRedeliver={() => void redeliver({ ids: [g.id] }, g.id)}
+              onClose={() => setOpen(null)}
+            />
+          )}
         />
       )}
       {query.hasNextPage && (

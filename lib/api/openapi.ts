@@ -6,7 +6,9 @@ import { meSchema } from "../auth/api-tokens";
 import { errorBodySchema } from "../errors";
 import { wireEventSchema } from "../events/envelope";
 import { ingestAcceptedSchema, ingestBodySchema, ingestEventSchema } from "../events/ingest";
-import { failureSchema, failuresPageSchema, failuresQuerySchema } from "../failures/list-failures";
+import { failureGroupSchema, failureGroupsPageSchema, failureSchema, failuresPageSchema, failuresQuerySchema } from "../failures/list-failures";
+import { connectionHealthSchema } from "../health/connection-health";
+import { connectionStatsSchema, statsQuerySchema } from "../health/connection-stats";
 import { redeliveryFilterSchema, redeliveryIdsSchema, redeliverySchema, redeliveryWithProblemsSchema } from "../failures/redelivery";
 
 // The REST API as an OpenAPI 3.1 document, served at /api/v1/openapi.json. Every schema in it is
@@ -33,6 +35,7 @@ const COMPONENT_SCHEMAS: Record<"input" | "output", Record<string, z.ZodType>> =
     Me: meSchema,
     Event: wireEventSchema,
     EventsAccepted: ingestAcceptedSchema,
+    ConnectionHealth: connectionHealthSchema,
     Connection: connectionSchema,
     ConnectionWithSecret: connectionWithSecretSchema,
     ConnectionList: z.object({ data: z.array(connectionSchema) }),
@@ -40,6 +43,9 @@ const COMPONENT_SCHEMAS: Record<"input" | "output", Record<string, z.ZodType>> =
     HmacSecret: hmacSecretCreatedSchema,
     Failure: failureSchema,
     FailurePage: failuresPageSchema,
+    FailureGroup: failureGroupSchema,
+    FailureGroupPage: failureGroupsPageSchema,
+    ConnectionStats: connectionStatsSchema,
     Redelivery: redeliverySchema,
     RedeliveryDetail: redeliveryWithProblemsSchema,
     RedeliveryList: z.object({ data: z.array(redeliverySchema) }),
@@ -80,12 +86,14 @@ const common = {
 const notFound = error("NOT_FOUND: no such resource in this organization");
 
 const QUERY_HELP: Record<string, string> = { cursor: "next_cursor of the previous page" };
-const failuresQuery = Object.entries(failuresQuerySchema.shape).map(([name, schema]) => ({
-  name,
-  in: "query",
-  ...(QUERY_HELP[name] ? { description: QUERY_HELP[name] } : {}),
-  schema: inputSchema(schema),
-}));
+const queryParameters = (shape: Record<string, z.ZodType>) =>
+  Object.entries(shape).map(([name, schema]) => ({
+    name,
+    in: "query",
+    ...(QUERY_HELP[name] ? { description: QUERY_HELP[name] } : {}),
+    schema: inputSchema(schema),
+  }));
+const failuresQuery = queryParameters(failuresQuerySchema.shape);
 
 export const openApiDocument = {
   openapi: "3.1.0",
@@ -131,9 +139,16 @@ export const openApiDocument = {
     },
     "/failures": {
       get: {
-        summary: "Failed delivery attempts of the last 30 days, newest first (keyset pagination)",
+        summary: "Failed delivery attempts of the last 30 days, newest first (keyset pagination); with group=event, one row per (connection, event)",
         parameters: failuresQuery,
-        responses: { "200": json("FailurePage"), "400": error("Invalid parameter"), ...common },
+        responses: {
+          "200": {
+            description: "A FailurePage, or with group=event a FailureGroupPage",
+            content: { "application/json": { schema: { anyOf: [ref("FailurePage"), ref("FailureGroupPage")] } } },
+          },
+          "400": error("Invalid parameter"),
+          ...common,
+        },
       },
     },
     "/failures/redeliver": {
@@ -199,6 +214,14 @@ export const openApiDocument = {
         },
       },
       delete: { summary: "Delete a connection", responses: { "204": { description: "Deleted" }, "404": notFound, ...common } },
+    },
+    "/connections/{id}/stats": {
+      parameters: [uuidParam("id")],
+      get: {
+        summary: "Delivered events, failed attempts and p50/p95 latency per bucket over the last hour (1-minute buckets), 24 hours (15 minutes) or 7 days (1 hour)",
+        parameters: queryParameters(statsQuerySchema.shape),
+        responses: { "200": json("ConnectionStats"), "400": error("Invalid window"), "404": notFound, ...common },
+      },
     },
     "/connections/{id}/test": {
       parameters: [uuidParam("id")],

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { Prisma } from "../db/generated/client";
+import { type ConnectionHealthDto, connectionHealthSchema } from "../health/connection-health";
 
 export const connectionInclude = {
   apiKeys: { orderBy: { position: "asc" } },
@@ -25,6 +26,7 @@ export const connectionSchema = z.object({
     keys: z.array(z.object({ key: z.string(), add_to: z.enum(["HEADER", "QUERY"]), value_hint: z.string().meta({ description: "The value's last characters" }) })),
     hmac_secrets: z.array(z.object({ id: z.uuid(), created_at: z.iso.datetime(), hint: z.string() })),
   }),
+  health: connectionHealthSchema,
   created_by: userRefSchema.nullable(),
   created_at: z.iso.datetime(),
   updated_at: z.iso.datetime(),
@@ -42,7 +44,7 @@ export const hmacSecretCreatedSchema = z.object({
   created_at: z.iso.datetime(),
 });
 
-export function toConnectionDto(row: ConnectionRow, users: ReadonlyMap<string, UserRef>): ConnectionDto {
+export function toConnectionDto(row: ConnectionRow, users: ReadonlyMap<string, UserRef>, health: ConnectionHealthDto): ConnectionDto {
   return {
     id: row.id,
     name: row.name,
@@ -57,6 +59,7 @@ export function toConnectionDto(row: ConnectionRow, users: ReadonlyMap<string, U
       keys: row.apiKeys.map((k) => ({ key: k.key, add_to: k.addTo, value_hint: k.valueHint })),
       hmac_secrets: row.hmacSecrets.map((s) => ({ id: s.id, created_at: s.createdAt.toISOString(), hint: s.hint })),
     },
+    health,
     created_by: row.createdById ? (users.get(row.createdById) ?? null) : null,
     created_at: row.createdAt.toISOString(),
     updated_at: row.updatedAt.toISOString(),

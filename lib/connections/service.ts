@@ -22,6 +22,8 @@ import { isUuid, parseOrThrow, validationError } from "../validation";
 import { sendTestEvent, testEvent, type TestOutcome } from "./destination-test";
 import { type ConnectionDto, connectionInclude, type ConnectionRow, toConnectionDto } from "./dto";
 import { newOriginMessage, originChanges } from "./origin-change";
+import { type ConnectionHealthDto, loadHealth } from "../health/connection-health";
+import { endSpell } from "../health/health-store";
 import { type AuthInput, newConnectionSchema, updateConnectionSchema } from "./schemas";
 import { generateHmacSecret } from "./secrets";
 import { loadTarget, openSecrets } from "./target";
@@ -118,15 +120,40 @@ function audit(tx: Tx, principal: Principal, eventType: string, data: Record<str
   return publishEvent(tx, principal.organizationId, wireEvent({ eventType, actor: actorOf(principal), data, transactionId }));
 }
 
+/** The rows as the API shows them, each with its health. */
+async function toDtos(deps: ServiceDeps, organizationId: string, rows: ConnectionRow[]): Promise<ConnectionDto[]> {
+  const [users, health] = await Promise.all([userMap(deps.db, organizationId), connectionHealth(deps, organizationId, rows)]);
+  return rows.map((r) => toConnectionDto(r, users, health.get(r.id)!));
+}
+
+/** The health of these rows of the organization (the worker keeps it; see lib/health/). */
+export async function connectionHealth(
+  deps: Pick<ServiceDeps, "pool" | "now">,
+  organizationId: string,
+  rows: readonly { id: string; enabled: boolean; cursor: bigint }[],
+): Promise<Map<string, ConnectionHealthDto>> {
+  return loadHealth(deps.pool, organizationId, rows, deps.now ? deps.now() : new Date());
+}
+
 export async function listConnections(deps: ServiceDeps, organizationId: string): Promise<ConnectionDto[]> {
   const rows = await deps.db.connection.findMany({ where: { organizationId }, include: connectionInclude, orderBy: { createdAt: "asc" } });
-  const users = await userMap(deps.db, organizationId);
-  return rows.map((r) => toConnectionDto(r, users));
+  return toDtos(deps, organizationId, rows);
 }
 
 export async function getConnection(deps: ServiceDeps, organizationId: string, id: string): Promise<ConnectionDto> {
   const row = await findRow(deps.db, organizationId, id);
-  return toConnectionDto(row, await userMap(deps.db, organizationId));
+  return (await toDtos(deps, organizationId, [row]))[0]!;
+}
+
+/** The health of every connection of the organization, by id (the pages refresh it while open). */
+export async function listConnectionHealth(deps: ServiceDeps, organizationId: string): Promise<Record<string, ConnectionHealthDto>> {
+  const rows = await deps.db.connection.findMany({ where: { organizationId }, select: { id: true, enabled: true, cursor: true } });
+  return Object.fromEntries(await connectionHealth(deps, organizationId, rows));
+}
+
+/** Throws NOT_FOUND unless the organization has this connection. */
+export async function assertConnection(deps: Pick<ServiceDeps, "db">, organizationId: string, id: string): Promise<void> {
+  if (!isUuid(id) || !(await deps.db.connection.findFirst({ where: { id, organizationId }, select: { id: true } }))) throw connectionNotFound();
 }
 
 /** The organization's connections, id and name, oldest first (for pickers and filters). */
@@ -324,6 +351,7 @@ export async function setEnabled(deps: ServiceDeps, principal: Principal, id: st
         where: { id },
         data: { enabled: true, cursor: resume.cursor, disabledAt: null, disabledReason: null, disabledById: null, disabledDetails: Prisma.DbNull },
       });
+      await endSpell(prismaSql(tx), id);
       await audit(tx, principal, EVENT_TYPES.connectionEnabled, auditData(row, { resumed_from: resume.skipped ? "latest" : "paused_position" }), crypto.randomUUID());
     } else {
       await tx.connection.update({ where: { id }, data: { enabled: false, disabledAt: now, disabledReason: "MANUAL", disabledById: principal.user.id } });

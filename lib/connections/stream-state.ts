@@ -67,3 +67,21 @@ export async function disabledState(db: Db, connectionId: string): Promise<Disab
   ]);
   return rows[0] ?? null;
 }
+
+export type StreamPosition = { id: string; organization_id: string; name: string; url: string; enabled: boolean; cursor: bigint };
+
+/** Where these connections of the organization stand (what their health is computed from); all of them without `ids`. */
+export async function streamPositions(db: Db, organizationId: string, ids?: readonly string[]): Promise<StreamPosition[]> {
+  const { rows } = await db.query<Omit<StreamPosition, "cursor"> & { cursor: string }>(
+    `SELECT id, organization_id, name, url, enabled, cursor::text AS cursor FROM connections
+     WHERE organization_id = $1 AND ($2::uuid[] IS NULL OR id = ANY($2::uuid[])) ORDER BY created_at`,
+    [organizationId, ids ?? null],
+  );
+  return rows.map((r) => ({ ...r, cursor: BigInt(r.cursor) }));
+}
+
+/** A connection's organization, wherever it is (a job carries only the connection's id). */
+export async function organizationOf(db: Db, connectionId: string): Promise<string | null> {
+  const { rows } = await db.query<{ organization_id: string }>("SELECT organization_id FROM connections WHERE id = $1", [connectionId]);
+  return rows[0]?.organization_id ?? null;
+}

@@ -3,7 +3,8 @@ import { CONNECTIONS_CHANNEL } from "../events/channels";
 import { wireEvent } from "../events/envelope";
 import { EVENT_TYPES } from "../events/event-types";
 import { insertEvents } from "../events/publish";
-import { disabledState, disableForFailures } from "../connections/stream-state";
+import { disabledState, disableForFailures, streamPositions } from "../connections/stream-state";
+import { loadHealth } from "../health/connection-health";
 import { withTransaction } from "../db/pool";
 import { autoDisabledEmailJob } from "../jobs/definitions/auto-disabled-email";
 import type { JobSender } from "../jobs/boss";
@@ -47,6 +48,8 @@ export async function autoDisable(
 export async function loadAutoDisabledNotice(pool: pg.Pool, job: AutoDisabledJob) {
   const c = await disabledState(pool, job.connectionId);
   if (!c) return null;
+  const positions = await streamPositions(pool, c.organization_id, [job.connectionId]);
+  const health = positions.length ? (await loadHealth(pool, c.organization_id, positions)).get(job.connectionId) : undefined;
   return {
     to: await adminEmails(pool, c.organization_id),
     notice: {
@@ -55,6 +58,7 @@ export async function loadAutoDisabledNotice(pool: pg.Pool, job: AutoDisabledJob
       urlHost: new URL(c.url).host,
       disabledAt: job.disabledAt,
       summary: c.disabled_details?.summary ?? "Deliveries kept failing.",
+      health,
     },
   };
 }

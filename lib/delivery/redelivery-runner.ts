@@ -184,6 +184,7 @@ class RedeliveryRun {
   private async send(target: PreparedTarget, item: Item, event: StoredEvent): Promise<Result> {
     const attemptedAt = new Date();
     const verdict = await attempt(this.deps.http, target, jsonBody(event.body), { at: attemptedAt });
+    this.deps.metrics?.attempted(item.connectionId, { ok: verdict.outcome === "ok", latencyMs: verdict.latencyMs });
     if (verdict.outcome === "ok") return { ...item, state: "SUCCEEDED", statusCode: verdict.status, error: null, attemptedAt };
     return {
       ...item,

@@ -225,6 +225,7 @@ export class ConnectionStreamer {
     const { stored } = item;
     const attemptedAt = this.now();
     const verdict = await attempt(http, this.prepared!, jsonBody(stored.body), { at: new Date(attemptedAt) });
+    metrics.attempted(this.connectionId, { ok: verdict.outcome === "ok", latencyMs: verdict.latencyMs });
     this.health.record({ at: attemptedAt, ok: verdict.outcome === "ok", timeout: verdict.errorKind === "timeout" });
     if (verdict.outcome !== "ok") this.checkHealth(attemptedAt);
 

@@ -154,3 +154,22 @@ export async function deleteOrganizationEvents(sql: Sql, organizationId: string)
   );
   return rows[0]?.n ?? 0;
 }
+
+export type Pending = { count: number; capped: boolean; oldestAt: Date | null };
+
+/**
+ * Per cursor, how many of the organization's events come after it (counted up to `cap`, so a large
+ * backlog costs no more than `cap` index entries) and when the first of them was stored: two probes
+ * of the (organization_id, seq) key each, for all cursors in one round trip.
+ */
+export async function pendingAfter(db: Db, organizationId: string, cursors: readonly { id: string; cursor: bigint }[], cap: number): Promise<Map<string, Pending>> {
+  if (cursors.length === 0) return new Map();
+  const { rows } = await db.query<{ id: string; n: number; oldest: Date | null }>(
+    `SELECT u.id,
+            (SELECT count(*) FROM (SELECT 1 FROM events e WHERE e.organization_id = $1 AND e.seq > u.cursor ORDER BY e.seq LIMIT $4) x)::int AS n,
+            (SELECT e.created_at FROM events e WHERE e.organization_id = $1 AND e.seq > u.cursor ORDER BY e.seq LIMIT 1) AS oldest
+     FROM unnest($2::uuid[], $3::bigint[]) AS u(id, cursor)`,
+    [organizationId, cursors.map((c) => c.id), cursors.map((c) => c.cursor.toString()), cap + 1],
+  );
+  return new Map(rows.map((r) => [r.id, { count: Math.min(r.n, cap), capped: r.n > cap, oldestAt: r.oldest }]));
+}

@@ -117,26 +117,28 @@ export type FailureFilter = {
   until?: string;
   status_class?: "4xx" | "5xx" | "network";
   event_type?: string;
+  event_id?: string;
 };
 
 /**
- * The WHERE conditions on `delivery_failures f` for an organization's filter, within the 30-day
- * list; parameters are appended to `values` (which holds the organization's id at `orgParam`).
+ * The WHERE conditions on `delivery_failures <alias>` for an organization's filter, within the
+ * 30-day list; parameters are appended to `values` (which holds the organization's id at `orgParam`).
  */
-export function failureFilterSql(filter: FailureFilter, values: unknown[], orgParam: number, now = new Date()): string[] {
+export function failureFilterSql(filter: FailureFilter, values: unknown[], orgParam: number, now = new Date(), alias = "f"): string[] {
   const floor = retentionFloor(now);
-  const where = [`f.organization_id = $${orgParam}`];
+  const where = [`${alias}.organization_id = $${orgParam}`];
   const add = (sql: string, value: unknown) => {
     values.push(value);
-    where.push(sql.replace("?", `$${values.length}`));
+    where.push(`${alias}.${sql.replace("?", `$${values.length}`)}`);
   };
-  add("f.attempted_at >= ?", filter.since && new Date(filter.since) > floor ? new Date(filter.since) : floor);
-  if (filter.until) add("f.attempted_at < ?", new Date(filter.until));
-  if (filter.connection_id) add("f.connection_id = ?", filter.connection_id);
-  if (filter.event_type) add("f.event_type = ?", filter.event_type);
-  if (filter.status_class === "4xx") where.push("f.status_code BETWEEN 400 AND 499");
-  if (filter.status_class === "5xx") where.push("f.status_code BETWEEN 500 AND 599");
-  if (filter.status_class === "network") where.push("f.status_code IS NULL");
+  add("attempted_at >= ?", filter.since && new Date(filter.since) > floor ? new Date(filter.since) : floor);
+  if (filter.until) add("attempted_at < ?", new Date(filter.until));
+  if (filter.connection_id) add("connection_id = ?", filter.connection_id);
+  if (filter.event_type) add("event_type = ?", filter.event_type);
+  if (filter.event_id) add("event_id = ?::uuid", filter.event_id);
+  if (filter.status_class === "4xx") where.push(`${alias}.status_code BETWEEN 400 AND 499`);
+  if (filter.status_class === "5xx") where.push(`${alias}.status_code BETWEEN 500 AND 599`);
+  if (filter.status_class === "network") where.push(`${alias}.status_code IS NULL`);
   return where;
 }
 
@@ -184,6 +186,49 @@ export async function selectFailures(
   }
   values.push(page.limit);
   const { rows } = await db.query<FailureRow>(`${SELECT} WHERE ${where.join(" AND ")} ORDER BY f.attempted_at DESC, f.id DESC LIMIT $${values.length}`, values);
+  return rows;
+}
+
+export type FailureGroupRow = Omit<FailureRow, "attempt" | "response_excerpt" | "latency_ms"> & {
+  attempts: number;
+  first_attempted_at: Date;
+};
+
+/**
+ * A page of the organization's failed deliveries grouped by (connection, event), the group with the
+ * latest attempt first, after the keyset `after` (that attempt's time and id). The walk is the same
+ * (organization_id, attempted_at DESC, id DESC) index as the attempt list: an attempt stands for its
+ * group when no later attempt of the same event matches the filter (one probe of the
+ * (connection_id, event_seq) index), and only the page's groups are counted. So the first page
+ * costs about a page of probes however many attempts are listed.
+ */
+export async function selectFailureGroups(
+  db: Db,
+  organizationId: string,
+  filter: FailureFilter,
+  page: { after?: { at: string; id: string }; limit: number },
+  now = new Date(),
+): Promise<FailureGroupRow[]> {
+  const values: unknown[] = [organizationId];
+  const where = failureFilterSql(filter, values, 1, now);
+  const same = (x: string) => [`${x}.connection_id = f.connection_id`, `${x}.event_seq = f.event_seq`, ...failureFilterSql(filter, values, 1, now, x)].join(" AND ");
+  where.push(`NOT EXISTS (SELECT 1 FROM delivery_failures x WHERE ${same("x")} AND (x.attempted_at, x.id) > (f.attempted_at, f.id))`);
+  if (page.after) {
+    values.push(page.after.at, page.after.id);
+    where.push(`(f.attempted_at, f.id) < ($${values.length - 1}::timestamptz, $${values.length}::uuid)`);
+  }
+  const counted = same("g");
+  values.push(page.limit);
+  const { rows } = await db.query<FailureGroupRow>(
+    `SELECT f.id, f.connection_id, c.name AS connection_name, f.event_id, f.event_type, f.attempted_at,
+            to_char(f.attempted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at_text,
+            f.status_code, f.error, f.outcome::text AS outcome, f.event_seq::text AS event_seq, a.attempts, a.first_attempted_at
+     FROM delivery_failures f JOIN connections c ON c.id = f.connection_id
+     CROSS JOIN LATERAL (SELECT count(*)::int AS attempts, min(g.attempted_at) AS first_attempted_at FROM delivery_failures g WHERE ${counted}) a
+     WHERE ${where.join(" AND ")}
+     ORDER BY f.attempted_at DESC, f.id DESC LIMIT $${values.length}`,
+    values,
+  );
   return rows;
 }
 

@@ -2,7 +2,7 @@ import type pg from "pg";
 import { z } from "zod";
 import { AppError } from "../errors";
 import { isUuid, parseOrThrow } from "../validation";
-import { selectFailures } from "./failure-store";
+import { selectFailureGroups, selectFailures } from "./failure-store";
 
 export const failuresQuerySchema = z.object({
   connection_id: z.uuid("connection_id must be a UUID").optional(),
@@ -10,6 +10,8 @@ export const failuresQuerySchema = z.object({
   until: z.iso.datetime({ offset: true, error: "until must be an RFC 3339 date-time" }).optional(),
   status_class: z.enum(["4xx", "5xx", "network"], { error: "status_class must be 4xx, 5xx or network" }).optional(),
   event_type: z.string().regex(/^[A-Z0-9_]+$/, "event_type must be UPPER_SNAKE_CASE").optional(),
+  event_id: z.uuid("event_id must be a UUID").optional().meta({ description: "Only the attempts of this event (every attempt of a grouped row)" }),
+  group: z.enum(["event"], { error: "group must be event" }).optional().meta({ description: "event: one row per (connection, event) instead of one per attempt" }),
   cursor: z.string().max(200).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
@@ -32,6 +34,23 @@ export const failureSchema = z.object({
 });
 export type FailureDto = z.infer<typeof failureSchema>;
 export const failuresPageSchema = z.object({ data: z.array(failureSchema), next_cursor: z.string().nullable() });
+
+/** The failed attempts of one event on one connection, as one row (`?group=event`); status and error are the last attempt's. */
+export const failureGroupSchema = z.object({
+  id: z.uuid().meta({ description: "The last attempt's id (redeliver the event with it; its detail is that attempt's)" }),
+  connection_id: z.uuid(),
+  connection_name: z.string(),
+  event_id: z.uuid(),
+  event_type: z.string(),
+  attempts: z.int().meta({ description: "Failed attempts of the event on the connection that match the filter" }),
+  first_attempted_at: z.iso.datetime(),
+  last_attempted_at: z.iso.datetime(),
+  status_code: z.int().nullable(),
+  error: z.string().nullable(),
+  outcome: failureSchema.shape.outcome,
+});
+export type FailureGroupDto = z.infer<typeof failureGroupSchema>;
+export const failureGroupsPageSchema = z.object({ data: z.array(failureGroupSchema), next_cursor: z.string().nullable() });
 
 // The cursor carries PostgreSQL's own text of the timestamp, so microseconds survive the round trip.
 function encodeCursor(at: string, id: string): string {
@@ -69,13 +88,43 @@ export function parseFailuresQuery(params: Record<string, string | undefined>): 
   return parseOrThrow(failuresQuerySchema, params);
 }
 
-/** The organization's failed delivery attempts of the last 30 days, newest first, filtered, one page at a time. */
-export async function listFailures(pool: pg.Pool, organizationId: string, q: FailuresQuery, now = new Date()) {
-  const rows = await selectFailures(pool, organizationId, q, { after: q.cursor ? decodeCursor(q.cursor) : undefined, limit: q.limit + 1 }, now);
-  const page = rows.slice(0, q.limit);
+/** A page of rows fetched one beyond the limit: the page and the cursor to the next. */
+function paged<R extends { at_text: string; id: string }>(rows: R[], limit: number) {
+  const page = rows.slice(0, limit);
   const last = page[page.length - 1];
+  return { page, next_cursor: rows.length > limit && last ? encodeCursor(last.at_text, last.id) : null };
+}
+
+/** The organization's failed delivery attempts of the last 30 days, newest first, filtered, one page at a time (`group` is ignored). */
+export async function listFailures(pool: pg.Pool, organizationId: string, q: FailuresQuery, now = new Date()): Promise<z.infer<typeof failuresPageSchema>> {
+  const after = q.cursor ? decodeCursor(q.cursor) : undefined;
+  const { page, next_cursor } = paged(await selectFailures(pool, organizationId, q, { after, limit: q.limit + 1 }, now), q.limit);
   return {
     data: page.map(({ at_text: _at, event_seq: _seq, ...r }): FailureDto => ({ ...r, attempted_at: r.attempted_at.toISOString() })),
-    next_cursor: rows.length > q.limit && last ? encodeCursor(last.at_text, last.id) : null,
+    next_cursor,
+  };
+}
+
+/** Failed deliveries of the last 30 days grouped by (connection, event), the latest attempted first, one page at a time. */
+export async function listFailureGroups(pool: pg.Pool, organizationId: string, q: FailuresQuery, now = new Date()): Promise<z.infer<typeof failureGroupsPageSchema>> {
+  const rows = await selectFailureGroups(pool, organizationId, q, { after: q.cursor ? decodeCursor(q.cursor) : undefined, limit: q.limit + 1 }, now);
+  const { page, next_cursor } = paged(rows, q.limit);
+  return {
+    data: page.map(
+      (r): FailureGroupDto => ({
+        id: r.id,
+        connection_id: r.connection_id,
+        connection_name: r.connection_name,
+        event_id: r.event_id,
+        event_type: r.event_type,
+        attempts: r.attempts,
+        first_attempted_at: r.first_attempted_at.toISOString(),
+        last_attempted_at: r.attempted_at.toISOString(),
+        status_code: r.status_code,
+        error: r.error,
+        outcome: r.outcome,
+      }),
+    ),
+    next_cursor,
   };
 }

@@ -1,3 +1,5 @@
+import type { ConnectionHealthDto } from "../health/connection-health";
+import { healthHtml, healthText } from "./health-lines";
 import type { Mail } from "./mailer";
 
 export type AutoDisabledNotice = {
@@ -6,6 +8,8 @@ export type AutoDisabledNotice = {
   urlHost: string;
   disabledAt: string;
   summary: string;
+  /** The connection's health when the email is written (absent if it could not be read). */
+  health?: ConnectionHealthDto;
   appUrl: string;
 };
 
@@ -21,6 +25,7 @@ export function autoDisabledEmail(n: AutoDisabledNotice, to: string[]): Mail {
     `Tributary disabled the event streaming connection '${n.connectionName}' (${n.urlHost}) at ${when}.`,
     "",
     n.summary,
+    ...(n.health ? ["", ...healthText(n.health, new Date(), "  ")] : []),
     "",
     "Events are no longer sent to this destination. Fix the destination, send a test event from the",
     "connection's page, then enable the connection again. Re-enabled within 7 days it delivers the",
@@ -32,6 +37,7 @@ export function autoDisabledEmail(n: AutoDisabledNotice, to: string[]): Mail {
   ].join("\n");
   const html = `<p>Tributary disabled the event streaming connection <strong>${escapeHtml(n.connectionName)}</strong> (${escapeHtml(n.urlHost)}) at ${escapeHtml(when)}.</p>
 <p>${escapeHtml(n.summary)}</p>
+${n.health ? healthHtml(n.health) : ""}
 <p>Events are no longer sent to this destination. Fix the destination, send a test event from the connection's page, then enable the connection again. Re-enabled within 7 days it delivers the events it missed; after 7 days or more it resumes from the latest events. Events that were rejected or given up can be <a href="${escapeHtml(failures)}">redelivered from the Failed deliveries page</a>.</p>
 <p><a href="${escapeHtml(link)}">Open the connection</a></p>`;
   return { to, subject, text, html };

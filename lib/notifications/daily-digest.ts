@@ -1,12 +1,15 @@
 import type pg from "pg";
+import { streamPositions } from "../connections/stream-state";
 import { type ConnectionFailures, failuresByConnection, organizationsWithFailures } from "../failures/failure-store";
+import { type ConnectionHealthDto, loadHealth } from "../health/connection-health";
+import { healthHtml, healthText } from "./health-lines";
 import type { Mail, Mailer } from "./mailer";
 import { adminEmails } from "./recipients";
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 const plural = (n: number, one: string, many: string) => `${n.toLocaleString("en-US")} ${n === 1 ? one : many}`;
 
-export function digestEmail(to: string[], failures: ConnectionFailures[], appUrl: string): Mail {
+export function digestEmail(to: string[], failures: ConnectionFailures[], appUrl: string, health: ReadonlyMap<string, ConnectionHealthDto> = new Map(), now = new Date()): Mail {
   const total = failures.reduce((n, f) => n + f.failedDeliveries, 0);
   const subject =
     failures.length === 1
@@ -19,6 +22,7 @@ export function digestEmail(to: string[], failures: ConnectionFailures[], appUrl
     ...failures.flatMap((f) => [
       `${f.connectionName}: ${plural(f.failedDeliveries, "event", "events")} failed (${plural(f.failedAttempts, "attempt", "attempts")})`,
       ...f.topErrors.map((e) => `  - ${e.label}: ${e.count}`),
+      ...(health.get(f.connectionId) ? healthText(health.get(f.connectionId)!, now, "  ") : []),
       `  ${link(f)}`,
       "",
     ]),
@@ -30,6 +34,7 @@ ${failures
     (f) => `<h3 style="margin-bottom:4px">${escapeHtml(f.connectionName)}</h3>
 <p style="margin-top:0">${escapeHtml(plural(f.failedDeliveries, "event", "events"))} failed (${escapeHtml(plural(f.failedAttempts, "attempt", "attempts"))}).</p>
 <ul>${f.topErrors.map((e) => `<li>${escapeHtml(e.label)}: ${e.count}</li>`).join("")}</ul>
+${health.get(f.connectionId) ? `<p style="margin-bottom:0">Now:</p>${healthHtml(health.get(f.connectionId)!, now)}` : ""}
 <p><a href="${escapeHtml(link(f))}">See the failed deliveries of ${escapeHtml(f.connectionName)}</a></p>`,
   )
   .join("\n")}
@@ -53,7 +58,9 @@ export async function sendDailyDigests(pool: pg.Pool, mailer: Mailer, appUrl: st
       const failures = await failuresByConnection(pool, organizationId, since, now);
       const admins = await adminEmails(pool, organizationId);
       if (failures.length === 0 || admins.length === 0) continue;
-      await mailer.send(digestEmail(admins, failures, appUrl));
+      const positions = await streamPositions(pool, organizationId, failures.map((f) => f.connectionId));
+      const health = await loadHealth(pool, organizationId, positions, now);
+      await mailer.send(digestEmail(admins, failures, appUrl, health, now));
       sent++;
     } catch (err) {
       await pool.query("DELETE FROM digest_runs WHERE organization_id = $1 AND day = $2", [organizationId, day]);

@@ -38,7 +38,18 @@ export function answerProblems(doc: OpenApiDocument, operation: string, status: 
   const schema = response.content?.["application/json"]?.schema;
   if (!schema) return body === undefined ? [] : [`${operation} ${status} is documented without a body, but one came`];
   const result = z.fromJSONSchema(standalone(doc, schema) as never).safeParse(body);
-  return result.success ? [] : result.error.issues.map((i) => `${operation} ${status} ${i.path.join(".") || "(body)"}: ${i.message}`);
+  return result.success ? [] : flatten(result.error.issues).map((i) => `${operation} ${status} ${i.path.join(".") || "(body)"}: ${i.message}`);
+}
+
+type Issue = { path: PropertyKey[]; message: string; code?: string; errors?: Issue[][] };
+
+/** An answer documented as one of several schemas (anyOf) fails each: every alternative's problems, so the field is named. */
+function flatten(issues: readonly Issue[], at: PropertyKey[] = []): { path: PropertyKey[]; message: string }[] {
+  return issues.flatMap((i) =>
+    i.code === "invalid_union" && i.errors?.length
+      ? i.errors.flatMap((alternative) => flatten(alternative, [...at, ...i.path]))
+      : [{ path: [...at, ...i.path], message: i.message }],
+  );
 }
 
 /**

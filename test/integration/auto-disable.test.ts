@@ -102,6 +102,9 @@ describe("auto-disable", () => {
     expect(smtp.received[0]!.to.sort()).toEqual([f.principal.user.email, "second-admin@example.com"].sort());
     expect(smtp.received[0]!.raw).toContain("Subject: Event streaming: 'Datadog prod' was disabled because deliveries kept failing");
     expect(smtp.received[0]!.raw).toContain("96% of 120 deliveries failed");
+    // With the connection's health, as on its page: paused, and what waits.
+    expect(smtp.received[0]!.raw).toContain("Status: Paused");
+    expect(smtp.received[0]!.raw).toMatch(/Waiting to be sent: (none|1 event,|\d+ events)/);
     expect(smtp.received[0]!.raw).toContain(`https://tributary.example/settings/event-streaming/${id}`);
     expect(smtp.received[0]!.raw).toContain("Content-Type: text/html");
     expect(smtp.received[0]!.raw).toContain("Content-Type: text/plain");

@@ -70,6 +70,10 @@ describe("the daily digest", () => {
     expect(mail.raw).toContain("- HTTP 500: 43");
     expect(mail.raw).toContain("- Timed out connecting after 5000 ms.: 1");
     expect(mail.raw).not.toContain("HTTP 503");
+    // The connection's health as the pages show it.
+    expect(mail.raw).toMatch(/Status: (Healthy|Idle|Failing since )/);
+    expect(mail.raw).toContain("Last successful delivery: ");
+    expect(mail.raw).toMatch(/Waiting to be sent: (none|1 event,|\d+ events)/);
     expect(mail.raw).toContain(`https://tributary.example/settings/event-streaming/failures?connection_id=${id}&range=24h`);
   });
 

@@ -127,7 +127,7 @@ describe("retention", () => {
     expect(await t.pool.query("SELECT count(*)::int AS n FROM delivery_failures")).toMatchObject({ rows: [{ n: 0 }] });
   });
 
-  it("keeps a failure partition with attempts still listed and deletes finished redeliveries past 30 days", async () => {
+  it("keeps a failure partition with attempts still listed, deletes finished redeliveries past 30 days and statistics past 8 days", async () => {
     const { id: connectionId } = await f.connect(r);
     const e = f.events(1, "OLD");
     await f.publish(e);
@@ -145,9 +145,23 @@ describe("retention", () => {
     const oldRunning = await redelivery(31, "RUNNING");
     const recent = await redelivery(1, "COMPLETED");
 
-    const result = await purgeExpired(t.pool, now);
+    // Per-minute statistics: 7 minutes older than the 8 days the charts can show, 2 recent ones.
+    const minute = (daysAgo: number, i: number) => new Date(Math.floor((now.getTime() - daysAgo * DAY) / 60_000) * 60_000 - i * 60_000);
+    await t.db.connectionStats.createMany({
+      data: [...Array.from({ length: 7 }, (_, i) => minute(9, i)), minute(6, 0), minute(0, 1)].map((m) => ({
+        connectionId,
+        organizationId: f.principal.organizationId,
+        minute: m,
+        delivered: 1,
+        latencyBuckets: [],
+      })),
+    });
+
+    const result = await purgeExpired(t.pool, now, 3);
     expect(result.failurePartitions).toEqual([]);
     expect(result.redeliveries).toBe(1);
+    expect(result.statsMinutes).toBe(7);
+    expect(await t.db.connectionStats.count()).toBe(2);
     expect(await t.pool.query("SELECT count(*)::int AS n FROM delivery_failures")).toMatchObject({ rows: [{ n: 1 }] });
     const kept = (await t.pool.query<{ id: string }>("SELECT id FROM redeliveries")).rows.map((x) => x.id).sort();
     expect(kept).toEqual([oldRunning, recent].sort());

@@ -38,6 +38,14 @@ describe("loadConfig", () => {
     expect(loadConfig({ TRIBUTARY_ROLE: "" }).role).toBe("all");
   });
 
+  it("warns of a failing connection after HEALTH_WARNING_MINUTES and keeps statistics unless CONNECTION_STATS=off", () => {
+    expect(loadConfig({}).healthWarning).toEqual({ afterMs: 60 * 60_000, minAttempts: 5 });
+    expect(loadConfig({}).connectionStats).toBe(true);
+    const c = loadConfig({ HEALTH_WARNING_MINUTES: "15", AUTO_DISABLE_OUTAGE_MIN_ATTEMPTS: "3", CONNECTION_STATS: "off" });
+    expect(c.healthWarning).toEqual({ afterMs: 15 * 60_000, minAttempts: 3 });
+    expect(c.connectionStats).toBe(false);
+  });
+
   it("is frozen", () => {
     const c = loadConfig({});
     expect(Object.isFrozen(c)).toBe(true);
@@ -60,6 +68,8 @@ describe("loadConfig", () => {
     [{ ENCRYPTION_KEY: "c2hvcnQ=" }, /ENCRYPTION_KEY: must be 32 bytes/],
     [{ SMTP_URL: "http://mail" }, /SMTP_URL/],
     [{ SMTP_REQUIRE_TLS: "maybe" }, /SMTP_REQUIRE_TLS: must be true or false/],
+    [{ HEALTH_WARNING_MINUTES: "0" }, /HEALTH_WARNING_MINUTES/],
+    [{ CONNECTION_STATS: "maybe" }, /CONNECTION_STATS: must be on or off/],
     [{ BOOTSTRAP_ADMIN_EMAIL: "not-an-email", BOOTSTRAP_ADMIN_PASSWORD: "x" }, /BOOTSTRAP_ADMIN_EMAIL/],
     [{ TRUST_PROXY_HOPS: "-1" }, /TRUST_PROXY_HOPS/],
     [{ SETUP_TOKEN: "short" }, /SETUP_TOKEN: must be at least 16 characters/],

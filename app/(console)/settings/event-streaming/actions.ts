@@ -6,13 +6,16 @@ import { requireAdminPrincipal } from "@/lib/auth/require-admin";
 import { serviceDeps } from "@/lib/connections/deps";
 import {
   addHmacSecret,
+  assertConnection,
   createConnection,
   deleteConnection,
+  listConnectionHealth,
   retireHmacSecret,
   setEnabled,
   testConnection,
   updateConnection,
 } from "@/lib/connections/service";
+import { connectionStats, parseStatsQuery } from "@/lib/health/connection-stats";
 
 const LIST = "/settings/event-streaming";
 
@@ -65,5 +68,23 @@ export async function retireHmacSecretAction(id: string, secretId: string) {
     await retireHmacSecret(serviceDeps(), await requireAdminPrincipal(), id, secretId);
     revalidatePath(LIST);
     return {};
+  });
+}
+
+/** Every connection's health, for the pages that show it live. */
+export async function connectionHealthAction() {
+  return runAction("connectionHealth", async () => {
+    const admin = await requireAdminPrincipal();
+    return { health: await listConnectionHealth(serviceDeps(), admin.organizationId) };
+  });
+}
+
+/** A connection's delivery chart over `window` (1h, 24h or 7d). */
+export async function connectionStatsAction(id: string, window: string) {
+  return runAction("connectionStats", async () => {
+    const admin = await requireAdminPrincipal();
+    const deps = serviceDeps();
+    await assertConnection(deps, admin.organizationId, id);
+    return { stats: await connectionStats(deps.pool, admin.organizationId, id, parseStatsQuery({ window })) };
   });
 }

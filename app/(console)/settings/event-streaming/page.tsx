@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { EnabledToggle } from "@/components/connections/enabled-toggle";
 import { StatusBadge } from "@/components/connections/status-badge";
+import { LiveHealthBadge, LiveHealthLine, LiveHealthProvider } from "@/components/health/live-health";
 import { Alert } from "@/components/ui/alert";
 import { buttonClass } from "@/components/ui/button";
 import { PageHeader } from "@/components/ui/page-header";
@@ -9,7 +10,7 @@ import { AdminsOnly } from "@/components/layout/admins-only";
 import { settingsPageUser } from "@/lib/auth/require-admin";
 import { serviceDeps } from "@/lib/connections/deps";
 import { listConnections } from "@/lib/connections/service";
-import { setEnabledAction } from "./actions";
+import { connectionHealthAction, setEnabledAction } from "./actions";
 import { TableHead } from "@/components/ui/table-head";
 
 export const metadata: Metadata = { title: "Event Streaming" };
@@ -31,6 +32,7 @@ export default async function EventStreamingPage() {
   const connections = await listConnections(deps, user.organizationId);
   const limit = deps.config.maxConnectionsPerOrg;
   const atLimit = connections.length >= limit;
+  const renderedAt = Date.now();
 
   const addButton = atLimit ? (
     <div className="flex flex-col items-end gap-1">
@@ -74,7 +76,7 @@ export default async function EventStreamingPage() {
           <div className="mt-6 flex justify-center">{addButton}</div>
         </section>
       ) : (
-        <>
+        <LiveHealthProvider initial={Object.fromEntries(connections.map((c) => [c.id, c.health]))} renderedAt={renderedAt} action={connectionHealthAction}>
           <ul className="space-y-3 md:hidden" aria-label="Connections">
             {connections.map((c) => (
               <li key={c.id} data-testid="connection-card" className="rounded-xl bg-white p-4 ring-1 ring-slate-200">
@@ -89,18 +91,22 @@ export default async function EventStreamingPage() {
                 </div>
                 <div className="mt-3 flex flex-wrap items-center gap-x-3 gap-y-1 text-xs text-slate-600">
                   <StatusBadge connection={c} />
+                  <LiveHealthBadge id={c.id} initial={c.health} />
                   <span>{AUTH_LABEL[c.auth.type]}</span>
                   <span>
                     Created {date(c.created_at)}
                     {c.created_by ? ` by ${c.created_by.name}` : ""}
                   </span>
                 </div>
+                <div className="mt-2">
+                  <LiveHealthLine id={c.id} initial={c.health} />
+                </div>
               </li>
             ))}
           </ul>
           <div className="relative hidden overflow-x-auto rounded-xl bg-white ring-1 ring-slate-200 md:block">
             <table className="min-w-full divide-y divide-slate-200 text-sm">
-              <TableHead columns={["Name", "Destination", "Authorization", "Status", "Created", "Enabled"]} />
+              <TableHead columns={["Name", "Status", "Deliveries", "Created", "Enabled"]} />
               <tbody className="divide-y divide-slate-100">
                 {connections.map((c) => (
                   <tr key={c.id} data-testid="connection-row">
@@ -108,15 +114,21 @@ export default async function EventStreamingPage() {
                       <Link href={`/settings/event-streaming/${c.id}`} className="font-medium text-indigo-700 hover:underline">
                         {c.name}
                       </Link>
+                      <p className="break-words font-mono text-xs text-slate-600">{host(c.url)}</p>
+                      <p className="text-xs text-slate-500">Authorization: {AUTH_LABEL[c.auth.type]}</p>
                     </td>
-                    <td className="px-4 py-3 font-mono text-xs text-slate-700">{host(c.url)}</td>
-                    <td className="px-4 py-3 text-slate-700">{AUTH_LABEL[c.auth.type]}</td>
                     <td className="px-4 py-3">
-                      <StatusBadge connection={c} />
+                      <div className="flex flex-wrap gap-1.5">
+                        <StatusBadge connection={c} />
+                        <LiveHealthBadge id={c.id} initial={c.health} />
+                      </div>
                       {c.disabled_reason === "AUTO" && (
                         <p className="mt-1 text-xs text-red-700">High failure rate{c.disabled_by ? "" : " (automatic)"}</p>
                       )}
                       {c.disabled_reason === "MANUAL" && c.disabled_by && <p className="mt-1 text-xs text-slate-500">by {c.disabled_by.name}</p>}
+                    </td>
+                    <td className="px-4 py-3">
+                      <LiveHealthLine id={c.id} initial={c.health} />
                     </td>
                     <td className="whitespace-nowrap px-4 py-3 text-slate-600">
                       {date(c.created_at)}
@@ -134,7 +146,7 @@ export default async function EventStreamingPage() {
             Disabling a connection pauses streaming. Re-enabled within 7 days, it delivers the events it missed; disabled for 7+ days, it
             resumes from the latest events.
           </Alert>
-        </>
+        </LiveHealthProvider>
       )}
     </div>
   );

@@ -5,6 +5,8 @@ import { DeleteConnectionButton, HmacSecretsPanel, SendTestButton } from "@/comp
 import { EditConnection } from "@/components/connections/connection-editors";
 import { EnabledToggle } from "@/components/connections/enabled-toggle";
 import { StatusBadge } from "@/components/connections/status-badge";
+import { DeliveryCharts } from "@/components/health/delivery-charts";
+import { LiveHealthBadge, LiveHealthFacts, LiveHealthProvider } from "@/components/health/live-health";
 import { Alert } from "@/components/ui/alert";
 import { EventStreamingBreadcrumb } from "@/components/ui/breadcrumb";
 import { AdminsOnly } from "@/components/layout/admins-only";
@@ -12,8 +14,11 @@ import { settingsPageUser } from "@/lib/auth/require-admin";
 import { serviceDeps } from "@/lib/connections/deps";
 import { getConnection } from "@/lib/connections/service";
 import { AppError } from "@/lib/errors";
+import { connectionStats, STATS_WINDOWS, type StatsWindow } from "@/lib/health/connection-stats";
 import {
   addHmacSecretAction,
+  connectionHealthAction,
+  connectionStatsAction,
   deleteConnectionAction,
   retireHmacSecretAction,
   setEnabledAction,
@@ -33,21 +38,33 @@ function Section({ title, description, children }: { title: string; description?
   );
 }
 
-export default async function ConnectionPage({ params }: { params: Promise<{ id: string }> }) {
+export default async function ConnectionPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ id: string }>;
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   const user = await settingsPageUser();
   if (!user) return <AdminsOnly />;
   const { id } = await params;
+  const asked = (await searchParams).window;
+  const window: StatsWindow = typeof asked === "string" && asked in STATS_WINDOWS ? (asked as StatsWindow) : "24h";
+  const deps = serviceDeps();
   let connection;
   try {
-    connection = await getConnection(serviceDeps(), user.organizationId, id);
+    connection = await getConnection(deps, user.organizationId, id);
   } catch (err) {
     if (err instanceof AppError && err.code === "NOT_FOUND") notFound();
     throw err;
   }
   const c = connection;
   const details = c.disabled_details as { summary?: string } | null;
+  const stats = await connectionStats(deps.pool, user.organizationId, c.id, window);
+  const renderedAt = Date.now();
 
   return (
+    <LiveHealthProvider initial={{ [c.id]: c.health }} renderedAt={renderedAt} action={connectionHealthAction}>
     <div className="max-w-3xl space-y-6">
       <EventStreamingBreadcrumb current={c.name} />
       <div className="flex flex-wrap items-start justify-between gap-4 border-b border-slate-200 pb-5">
@@ -55,8 +72,9 @@ export default async function ConnectionPage({ params }: { params: Promise<{ id:
           <h1 className="text-2xl font-semibold tracking-tight text-slate-900">{c.name}</h1>
           <p className="mt-1 break-all font-mono text-xs text-slate-600">{c.url}</p>
         </div>
-        <div className="flex items-center gap-3">
+        <div className="flex flex-wrap items-center gap-3">
           <StatusBadge connection={c} />
+          <LiveHealthBadge id={c.id} initial={c.health} />
           <span className="text-sm text-slate-700">Connection Enabled</span>
           <EnabledToggle id={c.id} name={c.name} enabled={c.enabled} action={setEnabledAction} />
         </div>
@@ -91,6 +109,14 @@ export default async function ConnectionPage({ params }: { params: Promise<{ id:
         </Link>
       </p>
 
+      <Section title="Health" description="Kept up to date by the workers as they deliver; refreshed every few seconds while this page is open.">
+        <LiveHealthFacts id={c.id} initial={c.health} />
+      </Section>
+
+      <Section title="Deliveries" description="Events delivered and failed attempts per interval, with the destination's response time, from the per-minute statistics.">
+        <DeliveryCharts id={c.id} initial={stats} action={connectionStatsAction} />
+      </Section>
+
       <Section title="Test" description="Send the test event to this destination now, signed and authorized like every streamed event.">
         <SendTestButton id={c.id} action={testConnectionAction} />
       </Section>
@@ -121,5 +147,6 @@ export default async function ConnectionPage({ params }: { params: Promise<{ id:
         <DeleteConnectionButton id={c.id} name={c.name} action={deleteConnectionAction} />
       </Section>
     </div>
+    </LiveHealthProvider>
   );
 }

@@ -4,7 +4,7 @@ import { runAction } from "@/lib/api/action-result";
 import { requireAdminPrincipal } from "@/lib/auth/require-admin";
 import { pgPool } from "@/lib/db/pool";
 import { loadFailureDetail } from "@/lib/failures/failure-detail";
-import { listFailures, parseFailuresQuery } from "@/lib/failures/list-failures";
+import { listFailureGroups, listFailures, parseFailuresQuery } from "@/lib/failures/list-failures";
 import { cancelRedelivery, listRedeliveries, loadRedelivery, parseRedeliveryRequest, requestRedelivery } from "@/lib/failures/redelivery";
 import { jobSender } from "@/lib/jobs/boss";
 
@@ -12,6 +12,14 @@ export async function listFailuresAction(params: Record<string, string | undefin
   return runAction("listFailures", async () => {
     const admin = await requireAdminPrincipal();
     return listFailures(pgPool(), admin.organizationId, parseFailuresQuery(params));
+  });
+}
+
+/** Failed deliveries grouped by (connection, event): the page's rows. */
+export async function listFailureGroupsAction(params: Record<string, string | undefined>) {
+  return runAction("listFailureGroups", async () => {
+    const admin = await requireAdminPrincipal();
+    return listFailureGroups(pgPool(), admin.organizationId, parseFailuresQuery(params));
   });
 }
 

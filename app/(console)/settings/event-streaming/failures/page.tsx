@@ -6,7 +6,14 @@ import { AdminsOnly } from "@/components/layout/admins-only";
 import { settingsPageUser } from "@/lib/auth/require-admin";
 import { serviceDeps } from "@/lib/connections/deps";
 import { connectionNames } from "@/lib/connections/service";
-import { cancelRedeliveryAction, failureDetailAction, listFailuresAction, listRedeliveriesAction, redeliverAction } from "./actions";
+import {
+  cancelRedeliveryAction,
+  failureDetailAction,
+  listFailureGroupsAction,
+  listFailuresAction,
+  listRedeliveriesAction,
+  redeliverAction,
+} from "./actions";
 
 export const metadata: Metadata = { title: "Failed deliveries" };
 
@@ -21,7 +28,7 @@ export default async function FailuresPage({ searchParams }: { searchParams: Pro
       <EventStreamingBreadcrumb current="Failed deliveries" />
       <PageHeader
         title="Failed deliveries"
-        description="Every failed delivery attempt of the last 30 days, newest first. Retryable failures are retried automatically; the outcome shows what happened next. Events that were given up or rejected can be redelivered."
+        description="Failed deliveries of the last 30 days, one row per event and connection, the latest attempted first; open a row for every attempt. Retryable failures are retried automatically; the outcome shows what happened next. Events that were given up or rejected can be redelivered."
       />
       <FailuresBrowser
         connections={connections}
@@ -31,7 +38,8 @@ export default async function FailuresPage({ searchParams }: { searchParams: Pro
           event_type: first(params.event_type),
           range: first(params.range) || "30d",
         }}
-        listAction={listFailuresAction}
+        listAction={listFailureGroupsAction}
+        attemptsAction={listFailuresAction}
         detailAction={failureDetailAction}
         redeliverAction={redeliverAction}
         listRedeliveriesAction={listRedeliveriesAction}
