@@ -98,6 +98,12 @@ ALTER TABLE "delivery_failures" RENAME TO "delivery_failures_legacy";
 ALTER TABLE "delivery_failures_legacy" RENAME CONSTRAINT "delivery_failures_connection_id_fkey" TO "delivery_failures_legacy_connection_id_fkey";
 ALTER INDEX "delivery_failures_organization_id_attempted_at_id_idx" RENAME TO "delivery_failures_legacy_organization_id_attempted_at_id_idx";
 ALTER INDEX "delivery_failures_connection_id_event_seq_idx" RENAME TO "delivery_failures_legacy_connection_id_event_seq_idx";
+-- An installation that applied 20261201110000_connection_health before this migration has one more index.
+DO $$ BEGIN
+    IF to_regclass('public.delivery_failures_organization_id_event_id_idx') IS NOT NULL THEN
+        ALTER INDEX "delivery_failures_organization_id_event_id_idx" RENAME TO "delivery_failures_legacy_organization_id_event_id_idx";
+    END IF;
+END $$;
 -- The primary key of a partitioned table contains its partition key.
 ALTER TABLE "delivery_failures_legacy" DROP CONSTRAINT "delivery_failures_pkey";
 ALTER TABLE "delivery_failures_legacy" ADD CONSTRAINT "delivery_failures_legacy_pkey" PRIMARY KEY ("id", "attempted_at");
@@ -120,6 +126,11 @@ CREATE TABLE "delivery_failures" (
 ) PARTITION BY RANGE ("attempted_at");
 CREATE INDEX "delivery_failures_organization_id_attempted_at_id_idx" ON "delivery_failures"("organization_id", "attempted_at" DESC, "id" DESC);
 CREATE INDEX "delivery_failures_connection_id_event_seq_idx" ON "delivery_failures"("connection_id", "event_seq");
+DO $$ BEGIN
+    IF to_regclass('public.delivery_failures_legacy_organization_id_event_id_idx') IS NOT NULL THEN
+        CREATE INDEX "delivery_failures_organization_id_event_id_idx" ON "delivery_failures"("organization_id", "event_id");
+    END IF;
+END $$;
 ALTER TABLE "delivery_failures" ADD CONSTRAINT "delivery_failures_connection_id_fkey" FOREIGN KEY ("connection_id") REFERENCES "connections"("id") ON DELETE CASCADE ON UPDATE CASCADE;
 -- No DEFAULT partition either (the failed-deliveries list reads partitions in time order); an
 -- attempt is recorded at the worker's clock, and partitions exist two weeks ahead.
