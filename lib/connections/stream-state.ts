@@ -32,6 +32,23 @@ export function connectionsUpdatedSinceSql(since: string): string {
           FROM connections c WHERE c.updated_at > ${since}`;
 }
 
+/**
+ * SQL that keeps the connections of these ids (a uuid[] expression) that still exist, locked FOR KEY
+ * SHARE until the transaction ends: a delete in progress is waited for and its row skipped, and a
+ * delete after it waits for this transaction. A worker writing rows that reference connections
+ * (failed attempts, statistics, health) joins on it, so a connection deleted mid-stream loses its
+ * rows quietly instead of failing the statement with a foreign-key violation (23503).
+ */
+export function liveConnectionsSql(ids: string): string {
+  return `SELECT c.id, c.organization_id FROM connections c WHERE c.id = ANY(${ids}) ORDER BY c.id FOR KEY SHARE OF c`;
+}
+
+/** Locks the connections among `ids` that still exist (liveConnectionsSql) inside the caller's transaction. */
+export async function lockLiveConnections(db: Db, ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db.query(liveConnectionsSql("$1::uuid[]"), [ids]);
+}
+
 /** Which of these connections are enabled. */
 export async function enabledAmong(db: Db, ids: readonly string[]): Promise<Set<string>> {
   const { rows } = await db.query<{ id: string }>("SELECT id FROM connections WHERE id = ANY($1::uuid[]) AND enabled", [ids]);

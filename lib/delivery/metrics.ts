@@ -1,4 +1,5 @@
 import type pg from "pg";
+import { lockLiveConnections } from "../connections/stream-state";
 import { withTransaction } from "../db/pool";
 import { type HealthDelta, type HealthRow, mergeHealth } from "../health/health-store";
 import { addHistogram, bucketOf, emptyHistogram } from "../health/latency-histogram";
@@ -133,6 +134,8 @@ export class MetricsCollector {
     this.health = new Map();
     try {
       return await withTransaction(pool, async (client) => {
+        // The connections still there stay there until this commits; the statements below skip the others.
+        await lockLiveConnections(client, [...new Set([...pending.counters.keys(), ...[...pending.minutes.values()].map((m) => m.connectionId), ...pending.health.keys()])]);
         await writeCounters(client, pending.counters);
         await addMinuteStats(client, [...pending.minutes.values()]);
         return mergeHealth(client, [...pending.health.values()]);

@@ -1,4 +1,5 @@
 import type pg from "pg";
+import { liveConnectionsSql } from "../connections/stream-state";
 import { withTransaction } from "../db/pool";
 import { failureWeeksToAdd } from "./failure-weeks";
 
@@ -33,7 +34,10 @@ export type FailedAttempt = {
   outcome: "RETRYING" | "GIVEN_UP" | "REJECTED";
 };
 
-/** Records failed attempts for the 30-day list in one statement; attempts on a connection deleted meanwhile are dropped. */
+/**
+ * Records failed attempts for the 30-day list in one statement; attempts on a connection deleted
+ * meanwhile, even while this statement runs, are dropped (liveConnectionsSql).
+ */
 export async function recordFailures(db: Db, attempts: readonly FailedAttempt[]): Promise<void> {
   if (attempts.length === 0) return;
   const col = <T>(f: (a: FailedAttempt) => T) => attempts.map(f);
@@ -46,7 +50,7 @@ export async function recordFailures(db: Db, attempts: readonly FailedAttempt[])
      FROM unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::uuid[], $5::text[], $6::int[], $7::timestamptz[], $8::int[], $9::text[],
                  $10::text[], $11::int[], $12::text[])
           AS u(oid, cid, seq, eid, etype, attempt, at, status, error, excerpt, latency, outcome)
-     WHERE EXISTS (SELECT 1 FROM connections c WHERE c.id = u.cid)`,
+     WHERE u.cid IN (SELECT live.id FROM (${liveConnectionsSql("$2::uuid[]")}) AS live)`,
     [
       col((a) => a.organizationId),
       col((a) => a.connectionId),
