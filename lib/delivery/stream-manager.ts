@@ -66,6 +66,7 @@ export class StreamManager {
   /** Streamers of connections that left this worker, still finishing their requests in flight. */
   private readonly stopping = new Map<string, Promise<void>>();
   private connectionChanges: Promise<void> = Promise.resolve();
+  private controlQueue: Promise<unknown> = Promise.resolve();
   private tickTimer: NodeJS.Timeout | null = null;
   private sweepTimer: NodeJS.Timeout | null = null;
   private ticking: Promise<void> | null = null;
@@ -221,10 +222,12 @@ export class StreamManager {
       if (this.listen && wasListening) this.resyncNeeded = true;
     }
     const control = this.control!;
-    const { rows } = await control.query<{ workers: number[]; seq: string; at: Date; changed: StreamedConnection[] }>(
-      `SELECT (${LIVE_WORKERS_SQL}) AS workers, (${LATEST_SEQ_SQL})::text AS seq, now() AS at,
-              CASE WHEN $1::timestamptz IS NULL THEN '[]'::json ELSE (${connectionsUpdatedSinceSql("$1")}) END AS changed`,
-      [this.changesSince],
+    const { rows } = await this.onControl(() =>
+      control.query<{ workers: number[]; seq: string; at: Date; changed: StreamedConnection[] }>(
+        `SELECT (${LIVE_WORKERS_SQL}) AS workers, (${LATEST_SEQ_SQL})::text AS seq, now() AS at,
+                CASE WHEN $1::timestamptz IS NULL THEN '[]'::json ELSE (${connectionsUpdatedSinceSql("$1")}) END AS changed`,
+        [this.changesSince],
+      ),
     );
     const { workers, seq, at, changed } = rows[0]!;
     this.changesSince = new Date(at.getTime() - CHANGE_WINDOW_MS);
@@ -239,13 +242,13 @@ export class StreamManager {
     const missing = [...this.mine].filter((s) => !this.held.has(s) && !this.releasing.has(s));
     if (missing.length > 0) await this.acquire(control, missing);
 
-    for (const row of changed) this.connectionChanged(row.id, row);
+    this.connectionsChanged(changed);
 
     this.seqs.push(BigInt(seq));
     if (this.seqs.length > 3) this.seqs.shift();
     // Events written since two ticks ago (a transaction may commit a little after it drew its number).
     if (this.seqs.at(-1)! > this.seqs[0]!) {
-      for (const [organizationId, newest] of await organizationsWithEventsAfter(control, this.seqs[0]!)) {
+      for (const [organizationId, newest] of await this.onControl(() => organizationsWithEventsAfter(control, this.seqs[0]!))) {
         for (const id of this.byOrg.get(organizationId) ?? []) {
           const entry = this.entries.get(id)!;
           if ((entry.streamer?.readPosition ?? entry.position) < newest) this.kick(entry);
@@ -258,10 +261,23 @@ export class StreamManager {
     }
   }
 
+  /**
+   * Runs a statement on the control session after the ones before it (a slot released in the
+   * background and the tick share the session; node-postgres's own queueing of concurrent queries on
+   * one client is deprecated).
+   */
+  private onControl<T>(run: () => Promise<T>): Promise<T> {
+    const result = this.controlQueue.then(run, run);
+    this.controlQueue = result.catch(() => undefined);
+    return result;
+  }
+
   // --- slots -----------------------------------------------------------------------------------
 
   private async acquire(control: pg.Client, slots: number[]): Promise<void> {
-    const { rows } = await control.query<{ slot: number }>(`SELECT s AS slot FROM unnest($1::int[]) AS s WHERE pg_try_advisory_lock(${SLOT_LOCK}, s)`, [slots]);
+    const { rows } = await this.onControl(() =>
+      control.query<{ slot: number }>(`SELECT s AS slot FROM unnest($1::int[]) AS s WHERE pg_try_advisory_lock(${SLOT_LOCK}, s)`, [slots]),
+    );
     const got = rows.map((r) => r.slot);
     if (got.length === 0) return;
     for (const slot of got) this.held.add(slot);
@@ -278,8 +294,8 @@ export class StreamManager {
     for (const entry of leaving) this.drop(entry);
     const control = this.control;
     const done = Promise.all(leaving.map((e) => this.stopping.get(e.id)))
-      .then(() => control?.query(`SELECT pg_advisory_unlock(${SLOT_LOCK}, $1)`, [slot]))
-      .then(() => control?.query("SELECT pg_notify($1, 'released')", [WORKERS_CHANNEL]))
+      .then(() => control && this.onControl(() => control.query(`SELECT pg_advisory_unlock(${SLOT_LOCK}, $1)`, [slot])))
+      .then(() => control && this.onControl(() => control.query("SELECT pg_notify($1, 'released')", [WORKERS_CHANNEL])))
       .then(() => undefined)
       .catch((err) => this.deps.logger.warn({ err, slot }, "releasing a stream slot failed"))
       .finally(() => this.releasing.delete(slot));
@@ -291,7 +307,8 @@ export class StreamManager {
     const current = await enabledConnectionsInSlots(this.deps.pool, [...this.held]);
     const ids = new Set(current.map((c) => c.id));
     for (const entry of [...this.entries.values()]) if (!ids.has(entry.id)) this.drop(entry);
-    for (const c of current) this.connectionChanged(c.id, c);
+    this.connectionsChanged(current);
+    await this.connectionChanges;
     await this.catchUp([...this.entries.values()]);
   }
 
@@ -387,30 +404,57 @@ export class StreamManager {
     for (const e of entries) if (behind.has(e.organizationId)) this.kick(e);
   }
 
-  /** A connection was created, changed, enabled, disabled or deleted (row: as it is now, if known). */
-  private connectionChanged(id: string, known?: StreamedConnection): void {
+  /** A connection was created, changed, enabled, disabled or deleted (notified: its row is read). */
+  private connectionChanged(id: string): void {
     this.connectionChanges = this.connectionChanges
       .then(async () => {
         if (this.stopped) return;
-        const row = known ?? (await streamedConnection(this.deps.pool, id));
-        const entry = this.entries.get(id);
-        if (!row || !row.enabled) {
-          if (entry) this.drop(entry);
-          return;
-        }
-        if (entry && BigInt(row.cursor) > (entry.streamer?.cursor ?? entry.position)) {
-          // Someone else moved the cursor (enabled again after 7 days: it skips to the latest events).
-          this.drop(entry);
-          this.kick(this.adopt(row) ?? undefined);
-        } else if (!entry) {
-          // New, or enabled again: it may have a backlog.
-          this.kick(this.adopt(row) ?? undefined);
-        } else if (row.updated_ms !== entry.updatedMs) {
-          entry.updatedMs = row.updated_ms;
-          entry.streamer?.reload();
-        }
+        const row = await streamedConnection(this.deps.pool, id);
+        await this.applyChanges(row ? [row] : [], row ? [] : [id]);
       })
       .catch((err) => this.deps.logger.error({ err, connectionId: id }, "could not apply a connection change"));
+  }
+
+  /** Connections changed, as they are now (the tick's list of those updated lately). */
+  private connectionsChanged(rows: readonly StreamedConnection[]): void {
+    if (rows.length === 0) return;
+    this.connectionChanges = this.connectionChanges
+      .then(() => (this.stopped ? undefined : this.applyChanges(rows, [])))
+      .catch((err) => this.deps.logger.error({ err }, "could not apply connection changes"));
+  }
+
+  /**
+   * Applies connection rows as they are now (and ids that no longer exist). A connection new to this
+   * worker is only adopted: its streamer starts if it has events to send (one query for all of them),
+   * so a bulk import of connections starts no streamer.
+   */
+  private async applyChanges(rows: readonly StreamedConnection[], deleted: readonly string[]): Promise<void> {
+    for (const id of deleted) {
+      const entry = this.entries.get(id);
+      if (entry) this.drop(entry);
+    }
+    const adopted: Owned[] = [];
+    for (const row of rows) {
+      const entry = this.entries.get(row.id);
+      if (!row.enabled) {
+        if (entry) this.drop(entry);
+        continue;
+      }
+      if (entry && BigInt(row.cursor) > (entry.streamer?.cursor ?? entry.position)) {
+        // Someone else moved the cursor (enabled again after 7 days: it skips to the latest events).
+        this.drop(entry);
+        const again = this.adopt(row);
+        if (again) adopted.push(again);
+      } else if (!entry) {
+        // New, or enabled again: it may have a backlog.
+        const added = this.adopt(row);
+        if (added) adopted.push(added);
+      } else if (row.updated_ms !== entry.updatedMs) {
+        entry.updatedMs = row.updated_ms;
+        entry.streamer?.reload();
+      }
+    }
+    if (adopted.length > 0) await this.catchUp(adopted);
   }
 
   /** Stops streamers idle at two looks in a row; their connections cost nothing until events come. */

@@ -83,12 +83,12 @@ export async function settleRetrying(db: Db, connectionId: string, eventSeq: big
  * belong to events the stream will never send again (the 7-day rule skipped them): given up.
  */
 export async function takeOverRetrying(db: Db, connectionId: string, cursor: bigint): Promise<Map<bigint, number>> {
-  await db.query(`UPDATE delivery_failures SET outcome = 'GIVEN_UP' WHERE connection_id = $1 AND event_seq <= $2 AND outcome = 'RETRYING'`, [
-    connectionId,
-    cursor.toString(),
-  ]);
+  // One round trip (a streamer starts with each burst of events): the UPDATE touches only rows at or
+  // below the cursor, the SELECT only rows above it, so it reading the rows as they were is no matter.
   const { rows } = await db.query<{ seq: string; attempts: number }>(
-    `SELECT event_seq::text AS seq, max(attempt) AS attempts FROM delivery_failures
+    `WITH given_up AS (
+       UPDATE delivery_failures SET outcome = 'GIVEN_UP' WHERE connection_id = $1 AND event_seq <= $2 AND outcome = 'RETRYING')
+     SELECT event_seq::text AS seq, max(attempt) AS attempts FROM delivery_failures
      WHERE connection_id = $1 AND event_seq > $2 AND outcome = 'RETRYING' GROUP BY event_seq`,
     [connectionId, cursor.toString()],
   );
