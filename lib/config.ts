@@ -83,6 +83,10 @@ const schema = z
     SETUP_TOKEN: z.preprocess(emptyToUndefined, z.string().min(16, "must be at least 16 characters").max(256).optional()),
     API_RATE_LIMIT: intFrom(600, 1, 10_000_000),
     INGEST_RATE_LIMIT: intFrom(120_000, 1, 10_000_000),
+    TRIBUTARY_ROLE: z.preprocess(
+      (v) => (typeof v === "string" ? emptyToUndefined(v.trim().toLowerCase()) : v),
+      z.enum(["all", "web", "worker"], { message: "must be all, web or worker" }).default("all"),
+    ),
     PORTAL_FRAME_ANCESTORS: z.preprocess(
       emptyToUndefined,
       z
@@ -102,6 +106,28 @@ const schema = z
         code: "custom",
         path: ["BOOTSTRAP_ADMIN_PASSWORD"],
         message: "set BOOTSTRAP_ADMIN_EMAIL and BOOTSTRAP_ADMIN_PASSWORD together",
+      });
+    }
+    if (env.TRIBUTARY_ROLE !== "all" && !env.DATABASE_URL) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["TRIBUTARY_ROLE"],
+        message: `${env.TRIBUTARY_ROLE} needs DATABASE_URL: a ${env.TRIBUTARY_ROLE} process joins the others on their PostgreSQL (the embedded one runs only with TRIBUTARY_ROLE=all)`,
+      });
+    }
+    // Keys generated into one machine's DATA_DIR would differ from the next machine's.
+    if (env.TRIBUTARY_ROLE !== "all" && !env.ENCRYPTION_KEY) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["ENCRYPTION_KEY"],
+        message: `TRIBUTARY_ROLE=${env.TRIBUTARY_ROLE} needs ENCRYPTION_KEY, the same in every process (a secret one process sealed, another opens)`,
+      });
+    }
+    if (env.TRIBUTARY_ROLE === "web" && !env.AUTH_SECRET) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["AUTH_SECRET"],
+        message: "TRIBUTARY_ROLE=web needs AUTH_SECRET, the same in every web process (a session one signed, another checks)",
       });
     }
     if (env.BOOTSTRAP_API_TOKEN && !env.BOOTSTRAP_ADMIN_EMAIL) {
@@ -144,6 +170,8 @@ export type Config = Readonly<{
   rateLimits: Readonly<{ apiPerMinute: number; ingestPerMinute: number }>;
   /** Origins allowed to embed the pages in an iframe (CSP frame-ancestors); empty → same origin only. */
   portalFrameAncestors: readonly string[];
+  /** What `npm start` runs: the web app and a worker, or only one of them (then against DATABASE_URL). */
+  role: "all" | "web" | "worker";
   delivery: Readonly<{
     /** Requests in flight per connection; 1 delivers in strict order. */
     maxInFlight: number;
@@ -219,6 +247,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     setupToken: e.SETUP_TOKEN,
     rateLimits: Object.freeze({ apiPerMinute: e.API_RATE_LIMIT, ingestPerMinute: e.INGEST_RATE_LIMIT }),
     portalFrameAncestors: Object.freeze((e.PORTAL_FRAME_ANCESTORS ?? "").split(/\s+/).filter(Boolean)),
+    role: e.TRIBUTARY_ROLE,
     delivery: Object.freeze({
       maxInFlight: e.STREAM_MAX_IN_FLIGHT,
       batchSize: e.STREAM_BATCH_SIZE,

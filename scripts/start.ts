@@ -14,10 +14,12 @@ import { createDb } from "../lib/db/client";
 import { migrate } from "../lib/db/migrate";
 import { AppError } from "../lib/errors";
 import { createLogger } from "../lib/log";
-import { buildIfNeeded, WEB_SERVER_BUNDLE, WORKER_BUNDLE } from "./build-if-needed";
+import { buildIfNeeded, buildWorkerIfNeeded, WEB_SERVER_BUNDLE, WORKER_BUNDLE } from "./build-if-needed";
 
 // `npm start`: embedded PostgreSQL (unless DATABASE_URL), migrations, bootstrap, build if the
-// sources changed, then the web app and the worker together until SIGTERM/SIGINT.
+// sources changed, then the web app and the worker together until SIGTERM/SIGINT. TRIBUTARY_ROLE=web
+// or =worker runs only one of them, against DATABASE_URL: how operators add processes on more
+// machines. Every role migrates (the migration runner takes an advisory lock, so starts take turns).
 
 const dev = process.argv.includes("--dev");
 
@@ -37,6 +39,8 @@ async function main() {
     throw err;
   }
   const logger = createLogger("start", config.logLevel);
+  const runsWeb = config.role !== "worker";
+  const runsWorker = config.role !== "web";
 
   let embedded: ChildProcess | undefined;
   // The owner's URL migrates; the web app and worker get the app's (a non-superuser role on the
@@ -97,21 +101,24 @@ async function main() {
     const result = await migrate(url);
     logger.info({ applied: result.applied, alreadyApplied: result.alreadyApplied }, "database migrated");
     if (embedded) await withClient(url, (c) => grantAppAccess(c, APP_ROLE));
-    const sealed = await withClient(appUrl!, (c) => resealLegacySecrets(c, secretBox(config)));
-    if (sealed.resealed > 0) logger.info({ count: sealed.resealed }, "stored secrets sealed again, bound to their rows");
-    if (sealed.unreadable > 0) logger.warn({ count: sealed.unreadable }, "stored secrets that do not open with this ENCRYPTION_KEY were left as they are");
-    const dbc = createDb(appUrl!, 2);
-    try {
-      const boot = await bootstrapFromConfig(dbc, config);
-      if (boot.createdAdmin) logger.info({ email: config.bootstrap.adminEmail }, "bootstrap admin created");
-      if (boot.createdToken) logger.info("bootstrap API token registered");
-      for (const note of boot.notes) logger.warn(note);
-      firstRunNote = (await hasAnyUser(dbc)) ? "" : firstRunInstructions(config);
-      if (!firstRunNote) forgetSetupToken(config);
-    } finally {
-      await dbc.$disconnect();
+    if (runsWeb) {
+      const sealed = await withClient(appUrl!, (c) => resealLegacySecrets(c, secretBox(config)));
+      if (sealed.resealed > 0) logger.info({ count: sealed.resealed }, "stored secrets sealed again, bound to their rows");
+      if (sealed.unreadable > 0) logger.warn({ count: sealed.unreadable }, "stored secrets that do not open with this ENCRYPTION_KEY were left as they are");
+      const dbc = createDb(appUrl!, 2);
+      try {
+        const boot = await bootstrapFromConfig(dbc, config);
+        if (boot.createdAdmin) logger.info({ email: config.bootstrap.adminEmail }, "bootstrap admin created");
+        if (boot.createdToken) logger.info("bootstrap API token registered");
+        for (const note of boot.notes) logger.warn(note);
+        firstRunNote = (await hasAnyUser(dbc)) ? "" : firstRunInstructions(config);
+        if (!firstRunNote) forgetSetupToken(config);
+      } finally {
+        await dbc.$disconnect();
+      }
     }
-    if (!dev && !buildIfNeeded((m) => logger.info(m))) throw new Error("next build failed; see the output above.");
+    if (runsWeb && !dev && !buildIfNeeded((m) => logger.info(m))) throw new Error("next build failed; see the output above.");
+    if (!runsWeb && !dev) buildWorkerIfNeeded((m) => logger.info(m));
   } catch (err) {
     if (err instanceof AppError) console.error(err.message);
     else logger.fatal({ err }, "start failed");
@@ -125,26 +132,33 @@ async function main() {
   const stdio: StdioOptions = ["inherit", "inherit", "inherit", "ipc"];
   // Next.js's request handler behind our own http.Server, which knows each request's socket (see web-server.ts).
   const webArgs = dev ? ["--import", "tsx", "scripts/web-server.ts", "--dev"] : ["--enable-source-maps", WEB_SERVER_BUNDLE];
-  const web = spawn(process.execPath, [...watchParent, ...webArgs], { stdio, env });
   const workerArgs = dev ? ["--import", "tsx", "workers/index.ts"] : ["--enable-source-maps", WORKER_BUNDLE];
-  const worker = spawn(process.execPath, [...watchParent, ...workerArgs], { stdio, env });
-  children.push(web, worker);
+  const started: [string, ChildProcess][] = [];
+  if (runsWeb) started.push(["web", spawn(process.execPath, [...watchParent, ...webArgs], { stdio, env })]);
+  if (runsWorker) started.push(["worker", spawn(process.execPath, [...watchParent, ...workerArgs], { stdio, env })]);
+  children.push(...started.map(([, child]) => child));
   embedded?.on("exit", (code, signal) => {
     if (stopping) return;
     logger.fatal({ code, signal }, "the embedded PostgreSQL process ended; stopping Tributary (start it again with npm start)");
     void shutdown(1);
   });
-  for (const [name, child] of [["web", web], ["worker", worker]] as const) {
+  for (const [name, child] of started) {
     child.on("exit", (code, signal) => {
       if (stopping) return;
       logger.error({ process: name, code, signal }, `${name} process exited; stopping Tributary`);
       void shutdown(1);
     });
   }
+  if (!runsWeb) {
+    logger.info({ workerPid: started[0]![1].pid, role: config.role }, "worker process started");
+    return;
+  }
 
-  await waitForHealth(config.port, () => stopping);
-  if (!stopping) {
-    console.log(`\n  Tributary is running: open ${config.appUrl}\n${firstRunNote}`);
+  const health = await waitForHealth(config.port, () => stopping);
+  if (stopping) return;
+  if (health === "ok") console.log(`\n  Tributary is running: open ${config.appUrl}\n${firstRunNote}`);
+  else if (health === "no-worker") {
+    console.log(`\n  The web app is running at ${config.appUrl}, but no worker is: /api/health answers 503 and no event is\n  delivered until one starts (TRIBUTARY_ROLE=worker npm start, against the same DATABASE_URL).\n${firstRunNote}`);
   }
 }
 
@@ -169,17 +183,26 @@ async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>)
   }
 }
 
-async function waitForHealth(port: number, stopped: () => boolean) {
-  const deadline = Date.now() + 120_000;
+/**
+ * Waits until /api/health answers 200 ("ok"). A web app that answers but reports no live worker
+ * (TRIBUTARY_ROLE=web with no worker anywhere yet) is "no-worker" after a while.
+ */
+async function waitForHealth(port: number, stopped: () => boolean): Promise<"ok" | "no-worker" | "timeout"> {
+  const started = Date.now();
+  const deadline = started + 120_000;
   while (Date.now() < deadline && !stopped()) {
     try {
       const res = await fetch(`http://127.0.0.1:${port}/api/health`);
-      if (res.ok) return;
+      if (res.ok) return "ok";
+      const body = (await res.json().catch(() => null)) as { checks?: { database?: string; migrations?: string; worker?: string } } | null;
+      const onlyWorkerMissing = body?.checks?.database === "ok" && body.checks.migrations === "ok" && body.checks.worker !== "ok";
+      if (onlyWorkerMissing && Date.now() - started > 20_000) return "no-worker";
     } catch {
       // not listening yet
     }
     await new Promise((r) => setTimeout(r, 250));
   }
+  return "timeout";
 }
 
 main().catch((err) => {

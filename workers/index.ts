@@ -15,6 +15,7 @@ import { JOBS } from "../lib/jobs/registry";
 import { HEARTBEAT_INTERVAL_MS } from "../lib/health";
 import { createLogger } from "../lib/log";
 import { createMailer } from "../lib/notifications/mailer";
+import { upkeepPartitions } from "../lib/partitions";
 import { beat, forget, newWorkerId } from "../lib/worker-heartbeat";
 
 // Workers starting together on a new database deadlock inside pg-boss's createQueue (seen with
@@ -71,6 +72,8 @@ async function main() {
 
   await setup.query("SELECT pg_advisory_unlock($1)", [SETUP_LOCK_ID]);
   await setup.end();
+  // The hourly maintenance job keeps partitions ahead; a worker starting after a long stop does it at once.
+  await upkeepPartitions(pool).catch((err) => logger.error({ err }, "could not create partitions ahead"));
 
   const streams = new StreamManager({
     pool,

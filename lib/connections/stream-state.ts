@@ -1,4 +1,5 @@
 import type pg from "pg";
+import { slotSql } from "../delivery/stream-slots";
 
 // The worker's statements on `connections` (node-postgres: the worker has no Prisma). The web app
 // edits connections through Prisma (service.ts); the worker only reads which are enabled, moves
@@ -6,12 +7,46 @@ import type pg from "pg";
 
 type Db = Pick<pg.Pool, "query">;
 
-export type EnabledConnection = { id: string; organization_id: string; updated_at: Date };
+/** What a worker keeps of a connection it streams (`updated_ms`: updated_at in epoch milliseconds, with its fraction). */
+export type StreamedConnection = { id: string; organization_id: string; enabled: boolean; cursor: string; updated_ms: number };
 
-/** Every enabled connection of every organization, oldest first. */
-export async function enabledConnections(db: Db): Promise<EnabledConnection[]> {
-  const { rows } = await db.query<EnabledConnection>("SELECT id, organization_id, updated_at FROM connections WHERE enabled ORDER BY created_at");
+const COLUMNS = "c.id, c.organization_id, c.enabled, c.cursor::text AS cursor, (extract(epoch FROM c.updated_at) * 1000)::float8 AS updated_ms";
+
+/** The enabled connections in these stream slots (lib/delivery/stream-slots.ts). */
+export async function enabledConnectionsInSlots(db: Db, slots: readonly number[]): Promise<StreamedConnection[]> {
+  if (slots.length === 0) return [];
+  const { rows } = await db.query<StreamedConnection>(`SELECT ${COLUMNS} FROM connections c WHERE c.enabled AND ${slotSql("c.id")} = ANY($1::int[])`, [slots]);
   return rows;
+}
+
+/** One connection as a worker sees it, or null when it no longer exists. */
+export async function streamedConnection(db: Db, id: string): Promise<StreamedConnection | null> {
+  const { rows } = await db.query<StreamedConnection>(`SELECT ${COLUMNS} FROM connections c WHERE c.id = $1`, [id]);
+  return rows[0] ?? null;
+}
+
+/** SQL of a JSON array of the connections (StreamedConnection) updated after `since` (an SQL expression). */
+export function connectionsUpdatedSinceSql(since: string): string {
+  return `SELECT coalesce(json_agg(json_build_object('id', c.id, 'organization_id', c.organization_id, 'enabled', c.enabled,
+            'cursor', c.cursor::text, 'updated_ms', (extract(epoch FROM c.updated_at) * 1000)::float8)), '[]'::json)
+          FROM connections c WHERE c.updated_at > ${since}`;
+}
+
+/**
+ * SQL that keeps the connections of these ids (a uuid[] expression) that still exist, locked FOR KEY
+ * SHARE until the transaction ends: a delete in progress is waited for and its row skipped, and a
+ * delete after it waits for this transaction. A worker writing rows that reference connections
+ * (failed attempts, statistics, health) joins on it, so a connection deleted mid-stream loses its
+ * rows quietly instead of failing the statement with a foreign-key violation (23503).
+ */
+export function liveConnectionsSql(ids: string): string {
+  return `SELECT c.id, c.organization_id FROM connections c WHERE c.id = ANY(${ids}) ORDER BY c.id FOR KEY SHARE OF c`;
+}
+
+/** Locks the connections among `ids` that still exist (liveConnectionsSql) inside the caller's transaction. */
+export async function lockLiveConnections(db: Db, ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db.query(liveConnectionsSql("$1::uuid[]"), [ids]);
 }
 
 /** Which of these connections are enabled. */
@@ -66,15 +101,4 @@ export async function streamPositions(db: Db, organizationId: string, ids?: read
 export async function organizationOf(db: Db, connectionId: string): Promise<string | null> {
   const { rows } = await db.query<{ organization_id: string }>("SELECT organization_id FROM connections WHERE id = $1", [connectionId]);
   return rows[0]?.organization_id ?? null;
-}
-
-/**
- * Inside a transaction that writes rows referencing these connections: takes their key-share locks
- * first, in id order. A connection deleted meanwhile then waits for the transaction instead of
- * deadlocking with it (the delete locks the connection, then its cascaded rows; the writer would
- * lock those rows, then the connection for its foreign-key check).
- */
-export async function lockConnectionKeys(db: Db, ids: readonly string[]): Promise<void> {
-  if (ids.length === 0) return;
-  await db.query("SELECT 1 FROM connections WHERE id = ANY($1::uuid[]) ORDER BY id FOR KEY SHARE", [[...new Set(ids)]]);
 }

@@ -21,7 +21,8 @@ export async function ensureAppRole(owner: Queryable, role: string, password: st
 
 /**
  * Grants `role` what the application needs in the connected database (run as the owner after each
- * migration; idempotent): data, not schema, in `public`; read-only migration history; the
+ * migration; idempotent): data, not schema, in `public` (partitions are added and dropped through
+ * the migrations' SECURITY DEFINER functions, which it may run); read-only migration history; the
  * `pgboss` schema as its own. The owner installs pg-boss's schema when it is missing (creating a
  * schema needs CREATE on the database, which the role does not get), then hands it over, together
  * with whatever an older release created there as the owner.
@@ -34,6 +35,7 @@ export async function grantAppAccess(owner: Queryable, role: string = APP_ROLE):
     GRANT USAGE ON SCHEMA public TO ${r};
     GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${r};
     GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO ${r};
+    GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO ${r};
     ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO ${r};
     ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO ${r};
     DO $$ BEGIN

@@ -44,7 +44,10 @@ export async function migrate(databaseUrl: string, migrations = readMigrations()
   await client.connect();
   try {
     await client.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK_ID]);
-    await client.query(CREATE_HISTORY);
+    // A process whose role may not create tables (TRIBUTARY_ROLE=web or worker started as the
+    // application's role) still checks an up-to-date database.
+    const history = await client.query<{ exists: boolean }>("SELECT to_regclass('_prisma_migrations') IS NOT NULL AS exists");
+    if (!history.rows[0]!.exists) await client.query(CREATE_HISTORY);
     const { rows } = await client.query<{ migration_name: string; checksum: string; finished_at: Date | null }>(
       `SELECT migration_name, checksum, finished_at FROM "_prisma_migrations" WHERE rolled_back_at IS NULL`,
     );

@@ -1,5 +1,5 @@
 import type pg from "pg";
-import { lockConnectionKeys } from "../connections/stream-state";
+import { lockLiveConnections } from "../connections/stream-state";
 import { withTransaction } from "../db/pool";
 import { type HealthDelta, type HealthRow, mergeHealth } from "../health/health-store";
 import { addHistogram, bucketOf, emptyHistogram } from "../health/latency-histogram";
@@ -134,8 +134,8 @@ export class MetricsCollector {
     this.health = new Map();
     try {
       return await withTransaction(pool, async (client) => {
-        // A connection being deleted waits for this write rather than deadlocking with it.
-        await lockConnectionKeys(client, [...pending.counters.keys(), ...[...pending.minutes.values()].map((m) => m.connectionId), ...pending.health.keys()]);
+        // The connections still there stay there until this commits; the statements below skip the others.
+        await lockLiveConnections(client, [...new Set([...pending.counters.keys(), ...[...pending.minutes.values()].map((m) => m.connectionId), ...pending.health.keys()])]);
         await writeCounters(client, pending.counters);
         await addMinuteStats(client, [...pending.minutes.values()]);
         return mergeHealth(client, [...pending.health.values()]);

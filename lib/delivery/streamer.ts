@@ -42,7 +42,9 @@ type Sending = { sender: BatchSender; settings: DeliverySettings; limits: Adapti
 
 // How long settled progress may sit in memory before the cursor is written (a crash redelivers at most this much).
 const PERSIST_EVERY_MS = 25;
-const IDLE_POLL_MS = 1_000;
+// With nothing due, a streamer waits for its in-memory wake-up only (a notification, the manager's
+// fallback, a request or read finishing): no timer, nothing that touches the database.
+const UNTIL_WOKEN = Number.POSITIVE_INFINITY;
 
 /**
  * Streams one connection: reads the events after its cursor, drops those its event filter refuses,
@@ -61,10 +63,9 @@ export class ConnectionStreamer {
   private inFlight = 0;
   private stopped = false;
   private reloadRequested = false;
-  /** New events may exist: a notification arrived, the last read was full, or the poll interval passed. */
+  /** New events may exist: a notification or the manager's fallback woke it, or the last read was full. */
   private maybeMore = true;
   private notifications = 0;
-  private lastReadAt = 0;
   private reading: Promise<void> | null = null;
   private persistTimer: NodeJS.Timeout | null = null;
   private persisting: Promise<void> = Promise.resolve();
@@ -123,6 +124,19 @@ export class ConnectionStreamer {
     return this.window.position;
   }
 
+  /** The last sequence read from the database: events after it are news to this streamer. */
+  get readPosition(): bigint {
+    return this.fetchedUpTo;
+  }
+
+  /** Nothing to send, retry, read or write: the manager may stop it until new events arrive. */
+  get idle(): boolean {
+    return (
+      !this.maybeMore && !this.reading && !this.reloadRequested && !this.persistTimer && this.queue.length === 0 &&
+      this.retries.length === 0 && this.inFlight === 0 && this.window.size === 0 && this.persistedCursor === this.window.position
+    );
+  }
+
   private async loop(): Promise<void> {
     while (!this.stopped) {
       try {
@@ -143,7 +157,7 @@ export class ConnectionStreamer {
   /** Dispatches what it can; returns how long to wait for something to change (0: go again now). */
   private async step(): Promise<number> {
     const { delivery, pool } = this.deps;
-    if (this.unhealthy) return IDLE_POLL_MS;
+    if (this.unhealthy) return UNTIL_WOKEN;
     if (this.reloadRequested) {
       this.reloadRequested = false;
       const loaded = await loadTarget(pool, this.organizationId, this.connectionId, openSecrets(this.deps.box));
@@ -151,14 +165,14 @@ export class ConnectionStreamer {
     }
     if (this.retries.length > 0) {
       // Failing: one probe at a time, earliest due first; new events wait.
-      if (this.inFlight > 0) return IDLE_POLL_MS;
+      if (this.inFlight > 0) return UNTIL_WOKEN;
       this.retries.sort((a, b) => a.dueAt - b.dueAt);
       const next = this.retries[0]!;
       const wait = next.dueAt - this.now();
       if (wait > 0) return wait;
       this.retries.shift();
       this.dispatch(next);
-      return IDLE_POLL_MS;
+      return UNTIL_WOKEN;
     }
     const sending = this.sending!;
     const limits = sending.limits.current(this.now());
@@ -166,7 +180,6 @@ export class ConnectionStreamer {
     // keep at least one full batch queued.
     const readLimit = Math.max(delivery.batchSize, isBatchFormat(sending.settings.format) ? limits.maxEvents : 0);
     const readBelow = isBatchFormat(sending.settings.format) ? readLimit : delivery.batchSize / 2;
-    if (this.now() - this.lastReadAt >= IDLE_POLL_MS) this.maybeMore = true;
     if (!this.reading && this.maybeMore && this.queue.length < readBelow) {
       this.reading = this.readMore(pool, readLimit)
         .catch((err) => this.deps.logger.error({ err, connectionId: this.connectionId }, "reading events failed; retrying"))
@@ -180,10 +193,10 @@ export class ConnectionStreamer {
       const batch = nextBatch(sending.settings.format, this.queue, limits, { waitedMs: now - this.queue[0]!.readAt, flush: false });
       if (!batch) break;
       // Not full yet: linger until the first event has waited max_wait_ms (a read or a notification wakes us sooner).
-      if ("waitMs" in batch) return Math.min(batch.waitMs, IDLE_POLL_MS);
+      if ("waitMs" in batch) return batch.waitMs;
       this.dispatch({ items: this.queue.splice(0, batch.take), dueAt: 0 });
     }
-    return IDLE_POLL_MS;
+    return UNTIL_WOKEN;
   }
 
   /** Prepares the destination and how its events go out; sizes of queued events follow a changed format. */
@@ -224,7 +237,6 @@ export class ConnectionStreamer {
   private async readMore(pool: pg.Pool, limit: number): Promise<void> {
     const seen = this.notifications;
     this.maybeMore = false;
-    this.lastReadAt = this.now();
     let events: StoredEvent[];
     try {
       events = await readEventsAfter(pool, this.organizationId, this.fetchedUpTo, limit);

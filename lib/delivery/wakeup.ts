@@ -1,4 +1,7 @@
-/** A reusable wake-up: `wait(ms)` resolves on the next `wake()` or after `ms`, whichever is first. */
+/**
+ * A reusable wake-up: `wait(ms)` resolves on the next `wake()` or after `ms`, whichever is first.
+ * `wait(Infinity)` sets no timer at all: it resolves on `wake()` only.
+ */
 export class Wakeup {
   private pending: (() => void) | null = null;
   private woken = false;
@@ -19,12 +22,14 @@ export class Wakeup {
       return Promise.resolve();
     }
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.pending = null;
-        resolve();
-      }, Math.max(0, ms));
+      const timer = Number.isFinite(ms)
+        ? setTimeout(() => {
+            this.pending = null;
+            resolve();
+          }, Math.max(0, ms))
+        : null;
       this.pending = () => {
-        clearTimeout(timer);
+        if (timer) clearTimeout(timer);
         resolve();
       };
     });

@@ -15,15 +15,20 @@ const ORG_WRITE_LOCK = 7270;
 
 /**
  * Appends events to the organization's log inside the caller's transaction: one multi-row insert
- * in the given order, ids already stored skipped, a NOTIFY delivered on commit. Returns the
- * sequence numbers of the new rows.
+ * in the given order, ids already stored (or repeated in the batch) skipped, a NOTIFY delivered on
+ * commit. Returns the sequence numbers of the new rows.
  */
 export async function appendEvents(sql: Sql, organizationId: string, events: readonly WireEvent[]): Promise<bigint[]> {
-  if (events.length === 0) return [];
-  const col = <K extends keyof WireEvent>(k: K) => events.map((e) => e[k]);
+  const seen = new Set<string>();
+  const fresh = events.filter((e) => !seen.has(e.id) && seen.add(e.id));
+  if (fresh.length === 0) return [];
+  const col = <K extends keyof WireEvent>(k: K) => fresh.map((e) => e[k]);
   await sql.run("SELECT pg_advisory_xact_lock($1::int, hashtext($2))", [ORG_WRITE_LOCK, organizationId]);
+  // `events` is partitioned by seq, so (organization_id, id) cannot be a unique index: ids are looked
+  // up instead, which is safe because the organization's writers are serialized by the lock above.
   const rows = await sql.rows<{ seq: string }>(
-    `INSERT INTO events (id, organization_id, transaction_id, event_type, severity, timestamp,
+    `WITH stored AS MATERIALIZED (SELECT e.id FROM events e WHERE e.organization_id = $1::uuid AND e.id = ANY($2::uuid[]))
+     INSERT INTO events (id, organization_id, transaction_id, event_type, severity, timestamp,
                          actor_email, actor_ip_address, actor_name, actor_user_id, actor_user_agent, data)
      SELECT u.id, $1::uuid, u.transaction_id, u.event_type, u.severity::"Severity", u.ts,
             u.actor_email, u.actor_ip_address, u.actor_name, u.actor_user_id, u.actor_user_agent, u.data::json
@@ -31,8 +36,8 @@ export async function appendEvents(sql: Sql, organizationId: string, events: rea
                  $10::text[], $11::text[], $12::text[])
           WITH ORDINALITY AS u(id, transaction_id, event_type, severity, ts, actor_email, actor_ip_address, actor_name,
                                actor_user_id, actor_user_agent, data, ord)
+     WHERE u.id NOT IN (SELECT id FROM stored)
      ORDER BY u.ord
-     ON CONFLICT (organization_id, id) DO NOTHING
      RETURNING seq::text AS seq`,
     [
       organizationId,
@@ -46,7 +51,7 @@ export async function appendEvents(sql: Sql, organizationId: string, events: rea
       col("actor_name"),
       col("actor_user_id"),
       col("actor_user_agent"),
-      events.map((e) => JSON.stringify(e.data)),
+      fresh.map((e) => JSON.stringify(e.data)),
     ],
   );
   await noteEventTypes(sql, organizationId, col("event_type"));
@@ -147,25 +152,34 @@ export async function readEventsBySeq(db: Db, organizationId: string, seqs: read
   return rows.map(toStored);
 }
 
+/** SQL of the last sequence number drawn (0 before the first event). */
+export const LATEST_SEQ_SQL = "SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END FROM events_seq_seq";
+
 /**
- * Deletes events created before `cutoff` that no cursor still needs and `keep` does not hold (an
- * SQL condition on the event `e`: a listed failure can still redeliver it), `batchSize` rows per statement.
+ * The organizations with events after `afterSeq`, each with its newest sequence number: the workers'
+ * fallback for a missed notification. It reads only what was written since (the BRIN index on seq
+ * finds the newest pages); `db` must allow bitmap scans (not the worker pool, see createWorkerPool).
  */
-export async function purgeEvents(db: Db, cutoff: Date, keep: string, batchSize: number): Promise<number> {
-  let purged = 0;
-  for (;;) {
-    const r = await db.query(
-      `DELETE FROM events WHERE (organization_id, seq) IN (
-         SELECT e.organization_id, e.seq FROM events e
-         WHERE e.created_at < $1
-           AND e.seq <= coalesce((SELECT min(c.cursor) FROM connections c WHERE c.organization_id = e.organization_id), e.seq)
-           AND NOT ${keep}
-         LIMIT $2)`,
-      [cutoff, batchSize],
-    );
-    purged += r.rowCount ?? 0;
-    if ((r.rowCount ?? 0) < batchSize) return purged;
-  }
+export async function organizationsWithEventsAfter(db: Db, afterSeq: bigint): Promise<Map<string, bigint>> {
+  const { rows } = await db.query<{ organization_id: string; seq: string }>(
+    "SELECT organization_id, max(seq)::text AS seq FROM events WHERE seq > $1 GROUP BY organization_id",
+    [afterSeq.toString()],
+  );
+  return new Map(rows.map((r) => [r.organization_id, BigInt(r.seq)]));
+}
+
+/**
+ * Which of these organizations have an event after the given sequence number: one probe of the
+ * primary key per organization (a worker asks this for connections it has just taken over).
+ */
+export async function organizationsWithEventsAfterEach(db: Db, positions: ReadonlyMap<string, bigint>): Promise<Set<string>> {
+  if (positions.size === 0) return new Set();
+  const { rows } = await db.query<{ organization_id: string }>(
+    `SELECT u.organization_id FROM unnest($1::uuid[], $2::bigint[]) AS u(organization_id, seq)
+     CROSS JOIN LATERAL (SELECT 1 FROM events e WHERE e.organization_id = u.organization_id AND e.seq > u.seq LIMIT 1) AS newer`,
+    [[...positions.keys()], [...positions.values()].map(String)],
+  );
+  return new Set(rows.map((r) => r.organization_id));
 }
 
 /**

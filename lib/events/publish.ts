@@ -3,6 +3,7 @@ import type { Tx } from "../db/client";
 import { withTransaction } from "../db/pool";
 import { pgSql, prismaSql } from "../db/sql";
 import type { WireEvent } from "./envelope";
+import { isMissingEventPartition, upkeepEventPartitions } from "./event-partitions";
 import { appendEvents } from "./event-store";
 
 /**
@@ -20,8 +21,19 @@ export async function insertEvents(client: pg.ClientBase, organizationId: string
   return (await appendEvents(pgSql(client), organizationId, events)).length;
 }
 
-/** Appends many events in one transaction (all or nothing). Returns how many rows were new. */
+/**
+ * Appends many events in one transaction (all or nothing). Returns how many rows were new. Should
+ * the writers have run past the last partition of `events` (a burst far above what the maintenance
+ * job sized it for), it creates the next one and tries once more.
+ */
 export async function publishEvents(pool: pg.Pool, organizationId: string, events: readonly WireEvent[]): Promise<number> {
   if (events.length === 0) return 0;
-  return withTransaction(pool, (client) => insertEvents(client, organizationId, events));
+  const publish = () => withTransaction(pool, (client) => insertEvents(client, organizationId, events));
+  try {
+    return await publish();
+  } catch (err) {
+    if (!isMissingEventPartition(err)) throw err;
+    await upkeepEventPartitions(pool);
+    return publish();
+  }
 }

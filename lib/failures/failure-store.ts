@@ -1,8 +1,12 @@
 import type pg from "pg";
 import type { Sql } from "../db/sql";
+import { liveConnectionsSql } from "../connections/stream-state";
+import { withTransaction } from "../db/pool";
+import { failureWeeksToAdd } from "./failure-weeks";
 
 // Every statement on `delivery_failures` (node-postgres; see README › Architecture › Stores). Other
 // modules ask this one; where a statement of theirs needs a condition on this table, it comes from here.
+// The table is partitioned by week of attempted_at (failure-weeks.ts): retention drops whole weeks.
 
 type Db = Pick<pg.Pool, "query">;
 
@@ -31,7 +35,10 @@ export type FailedAttempt = {
   outcome: "RETRYING" | "GIVEN_UP" | "REJECTED";
 };
 
-/** Records failed attempts for the 30-day list in one statement; attempts on a connection deleted meanwhile are dropped. */
+/**
+ * Records failed attempts for the 30-day list in one statement; attempts on a connection deleted
+ * meanwhile, even while this statement runs, are dropped (liveConnectionsSql).
+ */
 export async function recordFailures(db: Db, attempts: readonly FailedAttempt[]): Promise<void> {
   if (attempts.length === 0) return;
   const col = <T>(f: (a: FailedAttempt) => T) => attempts.map(f);
@@ -44,7 +51,7 @@ export async function recordFailures(db: Db, attempts: readonly FailedAttempt[])
      FROM unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::uuid[], $5::text[], $6::int[], $7::timestamptz[], $8::int[], $9::text[],
                  $10::text[], $11::int[], $12::text[])
           AS u(oid, cid, seq, eid, etype, attempt, at, status, error, excerpt, latency, outcome)
-     WHERE EXISTS (SELECT 1 FROM connections c WHERE c.id = u.cid)`,
+     WHERE u.cid IN (SELECT live.id FROM (${liveConnectionsSql("$2::uuid[]")}) AS live)`,
     [
       col((a) => a.organizationId),
       col((a) => a.connectionId),
@@ -107,12 +114,12 @@ export async function settleRetryingEvents(db: Db, connectionId: string, eventSe
  * belong to events the stream will never send again (the 7-day rule skipped them): given up.
  */
 export async function takeOverRetrying(db: Db, connectionId: string, cursor: bigint): Promise<Map<bigint, number>> {
-  await db.query(`UPDATE delivery_failures SET outcome = 'GIVEN_UP' WHERE connection_id = $1 AND event_seq <= $2 AND outcome = 'RETRYING'`, [
-    connectionId,
-    cursor.toString(),
-  ]);
+  // One round trip (a streamer starts with each burst of events): the UPDATE touches only rows at or
+  // below the cursor, the SELECT only rows above it, so it reading the rows as they were is no matter.
   const { rows } = await db.query<{ seq: string; attempts: number }>(
-    `SELECT event_seq::text AS seq, max(attempt) AS attempts FROM delivery_failures
+    `WITH given_up AS (
+       UPDATE delivery_failures SET outcome = 'GIVEN_UP' WHERE connection_id = $1 AND event_seq <= $2 AND outcome = 'RETRYING')
+     SELECT event_seq::text AS seq, max(attempt) AS attempts FROM delivery_failures
      WHERE connection_id = $1 AND event_seq > $2 AND outcome = 'RETRYING' GROUP BY event_seq`,
     [connectionId, cursor.toString()],
   );
@@ -308,22 +315,58 @@ export function stillRetryingSql(connection: string, seq: string): string {
   return `EXISTS (SELECT 1 FROM delivery_failures x WHERE x.connection_id = ${connection} AND x.event_seq = ${seq} AND x.outcome = 'RETRYING')`;
 }
 
-/** A condition: some listed attempt could still redeliver the event `seq` of the organization `organization` (SQL expressions). */
-export function listsEventSql(organization: string, seq: string): string {
-  return `EXISTS (SELECT 1 FROM delivery_failures f WHERE f.organization_id = ${organization} AND f.event_seq = ${seq})`;
+/** SQL of the lowest event sequence number a listed attempt (at or after `floor`, an SQL expression) refers to. */
+export function minListedEventSeqSql(floor: string): string {
+  return `SELECT min(f.event_seq) FROM delivery_failures f WHERE f.attempted_at >= ${floor}`;
 }
 
-/** Deletes attempts older than the 30-day list, `batchSize` rows per statement so no lock is held long. Returns how many. */
-export async function purgeFailures(db: Db, now = new Date(), batchSize = 5_000): Promise<number> {
-  let purged = 0;
-  for (;;) {
-    const r = await db.query("DELETE FROM delivery_failures WHERE id IN (SELECT id FROM delivery_failures WHERE attempted_at < $1 LIMIT $2)", [
-      retentionFloor(now),
-      batchSize,
-    ]);
-    purged += r.rowCount ?? 0;
-    if ((r.rowCount ?? 0) < batchSize) return purged;
+type Partition = { name: string; until: Date };
+
+/** The weekly partitions with the end of their range (the table as it was before partitioning included). */
+export async function listFailurePartitions(db: Db): Promise<Partition[]> {
+  const { rows } = await db.query<Partition>(
+    `SELECT c.relname AS name, (regexp_match(pg_get_expr(c.relpartbound, c.oid), 'TO \\(''([^'']+)''\\)'))[1]::timestamptz AS until
+     FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+     WHERE i.inhparent = 'delivery_failures'::regclass ORDER BY 2`,
+  );
+  return rows;
+}
+
+// Upkeeps of several workers take turns (each sees what the previous one created).
+const UPKEEP_LOCK = 72707383;
+
+/** Creates the weekly partitions missing up to two weeks ahead of `now`; returns their names. */
+export async function upkeepFailurePartitions(pool: pg.Pool, now = new Date()): Promise<string[]> {
+  return withTransaction(pool, async (client) => {
+    await client.query("SELECT pg_advisory_xact_lock($1)", [UPKEEP_LOCK]);
+    const last = (await listFailurePartitions(client)).at(-1);
+    const created: string[] = [];
+    for (const week of failureWeeksToAdd(last?.until ?? null, now)) {
+      const { rows } = await client.query<{ name: string }>("SELECT tributary_add_failures_partition($1, $2) AS name", [week.from, week.to]);
+      created.push(rows[0]!.name);
+    }
+    return created;
+  });
+}
+
+/**
+ * Drops the weekly partitions whose every attempt is older than the 30-day list; returns their names.
+ * A drop waits at most a second for the table's lock (lock_timeout); one that could not get it is
+ * tried again the next day.
+ */
+export async function dropExpiredFailurePartitions(db: Db, now = new Date()): Promise<string[]> {
+  const floor = retentionFloor(now);
+  const dropped: string[] = [];
+  for (const p of await listFailurePartitions(db)) {
+    if (p.until.getTime() > floor.getTime()) continue;
+    try {
+      await db.query("SELECT tributary_drop_failures_partition($1)", [p.name]);
+      dropped.push(p.name);
+    } catch (err) {
+      if ((err as { code?: string }).code !== "55P03") throw err;
+    }
   }
+  return dropped;
 }
 
 /** The organizations with failed attempts in [since, until). */

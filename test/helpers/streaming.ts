@@ -8,7 +8,7 @@ import { createWorkerPool } from "../../lib/db/pool";
 import { createHttpClient, type DeliveryHttpClient } from "../../lib/delivery/http-client";
 import { MetricsCollector } from "../../lib/delivery/metrics";
 import { parseAllowList } from "../../lib/delivery/outbound-guard";
-import { StreamManager } from "../../lib/delivery/stream-manager";
+import { StreamManager, type StreamManagerOptions } from "../../lib/delivery/stream-manager";
 import type { StreamerDeps } from "../../lib/delivery/streamer";
 import { wireEvent, type WireEvent } from "../../lib/events/envelope";
 import { publishEvents } from "../../lib/events/publish";
@@ -56,12 +56,17 @@ export async function streamingFixture(t: TestDatabase, env: Record<string, stri
       const created = await createConnection(deps, principal, { name, url: receiver.url, auth, ...delivery });
       return { id: created.connection.id, hmacSecret: created.hmacSecret };
     },
-    async startWorker(overrides: Partial<StreamerDeps["delivery"]> = {}, now?: () => number, extra: Partial<StreamerDeps> = {}) {
+    async startWorker(
+      overrides: Partial<StreamerDeps["delivery"]> = {},
+      now?: () => number,
+      extra: Partial<StreamerDeps> = {},
+      options: StreamManagerOptions = {},
+    ) {
       const workerHttp = createHttpClient({ allow, connectTimeoutMs: config.delivery.connectTimeoutMs, responseTimeoutMs: config.delivery.timeoutMs });
       clients.push(workerHttp);
       const manager = new StreamManager(
         { pool, http: workerHttp, box, delivery: { ...config.delivery, ...overrides }, metrics, logger, databaseUrl: t.url, now, ...extra },
-        { pollMs: 100 },
+        { tickMs: 100, ...options },
       );
       await manager.start();
       managers.push(manager);

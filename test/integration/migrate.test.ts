@@ -39,6 +39,30 @@ describe("migration runner", () => {
     expect(results.flatMap((r) => r.applied)).toEqual(readMigrations().map((m) => m.name));
   });
 
+  it("partitions delivery_failures with every index whether or not the health migration ran first", async () => {
+    const indexes = async (url: string) =>
+      (
+        await rows(
+          url,
+          `SELECT c.relname || ' ' || pg_get_indexdef(i.indexrelid) AS def FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+           JOIN pg_class tb ON tb.oid = i.indrelid WHERE tb.relname = 'delivery_failures' ORDER BY 1`,
+        )
+      ).map((r) => r.def);
+    t = await createTestDatabase({ migrated: false });
+    await migrate(t.url);
+    const inOrder = await indexes(t.url);
+    await t.drop();
+    // An installation of the release before partitioning, with connection health already applied.
+    t = await createTestDatabase({ migrated: false });
+    const all = readMigrations();
+    await migrate(t.url, all.filter((m) => m.name !== "20261201090000_partitions"));
+    expect((await migrate(t.url)).applied).toEqual(["20261201090000_partitions"]);
+    expect(await indexes(t.url)).toEqual(inOrder);
+    expect(inOrder.join("\n")).toContain("delivery_failures_organization_id_event_id_idx");
+    const partitioned = await rows(t.url, "SELECT relkind FROM pg_class WHERE relname = 'delivery_failures'");
+    expect(partitioned[0].relkind).toBe("p");
+  });
+
   it("refuses to run when an applied migration was edited", async () => {
     t = await createTestDatabase({ migrated: false });
     await migrate(t.url);

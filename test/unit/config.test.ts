@@ -2,6 +2,8 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../../lib/config";
 
+const KEY = Buffer.alloc(32, 7).toString("base64");
+
 describe("loadConfig", () => {
   it("applies the documented defaults", () => {
     const c = loadConfig({});
@@ -27,6 +29,13 @@ describe("loadConfig", () => {
       "https://a.example",
       "https://*.b.example:8443",
     ]);
+  });
+
+  it("runs the web app and a worker unless told to run one of them against DATABASE_URL", () => {
+    expect(loadConfig({}).role).toBe("all");
+    expect(loadConfig({ TRIBUTARY_ROLE: " Worker ", DATABASE_URL: "postgres://db/t", ENCRYPTION_KEY: KEY }).role).toBe("worker");
+    expect(loadConfig({ TRIBUTARY_ROLE: "web", DATABASE_URL: "postgres://db/t", ENCRYPTION_KEY: KEY, AUTH_SECRET: "s".repeat(32) }).role).toBe("web");
+    expect(loadConfig({ TRIBUTARY_ROLE: "" }).role).toBe("all");
   });
 
   it("warns of a failing connection after HEALTH_WARNING_MINUTES and keeps statistics unless CONNECTION_STATS=off", () => {
@@ -68,6 +77,11 @@ describe("loadConfig", () => {
     [{ PORTAL_FRAME_ANCESTORS: "https://app.example.com *" }, /PORTAL_FRAME_ANCESTORS: must be space-separated origins/],
     [{ PORTAL_FRAME_ANCESTORS: "https://app.example.com/path" }, /PORTAL_FRAME_ANCESTORS/],
     [{ PORTAL_FRAME_ANCESTORS: "'none'" }, /PORTAL_FRAME_ANCESTORS/],
+    [{ TRIBUTARY_ROLE: "scheduler", DATABASE_URL: "postgres://db/t" }, /TRIBUTARY_ROLE: must be all, web or worker/],
+    [{ TRIBUTARY_ROLE: "worker" }, /TRIBUTARY_ROLE: worker needs DATABASE_URL/],
+    [{ TRIBUTARY_ROLE: "web" }, /TRIBUTARY_ROLE: web needs DATABASE_URL/],
+    [{ TRIBUTARY_ROLE: "worker", DATABASE_URL: "postgres://db/t" }, /ENCRYPTION_KEY: TRIBUTARY_ROLE=worker needs ENCRYPTION_KEY/],
+    [{ TRIBUTARY_ROLE: "web", DATABASE_URL: "postgres://db/t", ENCRYPTION_KEY: KEY }, /AUTH_SECRET: TRIBUTARY_ROLE=web needs AUTH_SECRET/],
   ])("explains invalid values: %j", (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

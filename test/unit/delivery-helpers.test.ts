@@ -4,7 +4,6 @@ import { DeadlineSweeper } from "../../lib/delivery/deadline-sweeper";
 import { trimFraction } from "../../lib/events/event-store";
 import type { FailureKind } from "../../lib/delivery/http-client";
 import { classifyResult, nextRetryDelay, parseRetryAfter } from "../../lib/delivery/retry-policy";
-import { lockKey } from "../../lib/delivery/stream-manager";
 import { Wakeup } from "../../lib/delivery/wakeup";
 
 const answered = (status: number) => ({ ok: status >= 200 && status < 300, status, error: null });
@@ -300,6 +299,16 @@ describe("Wakeup", () => {
     expect(await settledAfter(w.wait(500), 499)).toBe(false);
   });
 
+  it("waits for a wake-up only, with no timer, when told to wait forever", async () => {
+    vi.useFakeTimers();
+    const w = new Wakeup();
+    const waiting = w.wait(Number.POSITIVE_INFINITY);
+    expect(vi.getTimerCount()).toBe(0);
+    expect(await settledAfter(waiting, 24 * 3600_000)).toBe(false);
+    w.wake();
+    expect(await settledAfter(waiting, 0)).toBe(true);
+  });
+
   it("times out for real without fake timers", async () => {
     const w = new Wakeup();
     const started = performance.now();
@@ -308,33 +317,3 @@ describe("Wakeup", () => {
   });
 });
 
-describe("lockKey", () => {
-  const INT64_MIN = -(2n ** 63n);
-  const INT64_MAX = 2n ** 63n - 1n;
-
-  it("is the first 64 bits of the UUID as a signed integer", () => {
-    expect(lockKey("00000000-0000-0001-ffff-ffffffffffff")).toBe("1");
-    expect(lockKey("7fffffff-ffff-ffff-0000-000000000000")).toBe(INT64_MAX.toString());
-    expect(lockKey("80000000-0000-0000-0000-000000000000")).toBe(INT64_MIN.toString());
-    expect(lockKey("ffffffff-ffff-ffff-0000-000000000000")).toBe("-1");
-  });
-
-  it("gives the same key for the same id every time", () => {
-    const id = "6b1f7c0e-2d55-4c53-9a3e-0f7f5d2a9b11";
-    expect(lockKey(id)).toBe(lockKey(id));
-    expect(lockKey(id)).toBe(BigInt.asIntN(64, 0x6b1f7c0e2d554c53n).toString());
-  });
-
-  it("gives different ids different keys", () => {
-    const ids = Array.from({ length: 1_000 }, () => crypto.randomUUID());
-    expect(new Set(ids.map(lockKey)).size).toBe(1_000);
-  });
-
-  it("always fits PostgreSQL's signed 64-bit bigint", () => {
-    for (let i = 0; i < 1_000; i++) {
-      const key = lockKey(crypto.randomUUID());
-      expect(key).toMatch(/^-?\d+$/);
-      expect(BigInt(key) >= INT64_MIN && BigInt(key) <= INT64_MAX).toBe(true);
-    }
-  });
-});
