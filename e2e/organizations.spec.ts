@@ -66,6 +66,8 @@ test("an operator-minted portal link signs an admin in and lands on Event Stream
   // A link that never existed says so too.
   await again.goto("/portal/not-a-real-link-0123456789abcdef");
   await expect(again.getByText("This sign-in link is not valid")).toBeVisible();
+  // Closed here, or its page would stay open beside the suites that follow.
+  await again.context().close();
 
   // The person exists now, as an active admin of Globex only.
   const members = await request.get(`/api/v1/organizations/${GLOBEX.externalId}/members`, { headers: operatorAuth() });
