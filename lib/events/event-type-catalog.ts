@@ -39,3 +39,8 @@ export async function purgeEventTypes(db: Db, now = new Date()): Promise<number>
   const r = await db.query("DELETE FROM event_types WHERE last_seen_at < $1", [new Date(now.getTime() - KNOWN_TYPE_DAYS * 24 * 3600_000)]);
   return r.rowCount ?? 0;
 }
+
+/** Forgets an organization's types (the organization is being deleted), in the caller's transaction. */
+export async function forgetOrganizationEventTypes(sql: Sql, organizationId: string): Promise<void> {
+  await sql.run("DELETE FROM event_types WHERE organization_id = $1::uuid", [organizationId]);
+}

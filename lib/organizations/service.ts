@@ -7,6 +7,7 @@ import { CONNECTIONS_CHANNEL } from "../events/channels";
 import { recordAudit } from "../events/audit";
 import { EVENT_TYPES } from "../events/event-types";
 import { purgeOrganizationEvents } from "../events/event-store";
+import { forgetOrganizationEventTypes } from "../events/event-type-catalog";
 import { AppError } from "../errors";
 import { purgeOrganizationFailures } from "../failures/failure-store";
 import { purgeOrganizationRedeliveries } from "../failures/redelivery-store";
@@ -126,8 +127,9 @@ export async function updateOrganization(dbc: Db, meta: RequestMeta, ref: string
 }
 
 /**
- * Deletes an organization and everything it owns in one transaction: its event log, failed
- * deliveries, redeliveries and digest records (through their stores), then the organization row,
+ * Deletes an organization and everything it owns in one transaction: its event log (and the event
+ * types noted from it), failed deliveries, redeliveries and digest records (through their stores),
+ * then the organization row,
  * whose foreign keys take its connections (keys, secrets, metrics), people, API tokens,
  * invitations and portal links with it. Its tokens and sessions stop working at commit. The
  * organization's own event log goes too, so the deletion is recorded in the application log.
@@ -142,6 +144,7 @@ export async function deleteOrganization(dbc: Db, meta: RequestMeta, ref: string
       await purgeOrganizationRedeliveries(sql, org.id);
       await purgeOrganizationFailures(sql, org.id);
       await purgeOrganizationEvents(sql, org.id);
+      await forgetOrganizationEventTypes(sql, org.id);
       await forgetOrganizationDigests(sql, org.id);
       await tx.organization.delete({ where: { id: org.id } });
       // Streamers of its connections stop at commit, as when a connection is deleted.

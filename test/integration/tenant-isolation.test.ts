@@ -404,6 +404,7 @@ describe("the operator's organizations", () => {
           (SELECT count(*) FROM connection_stats WHERE organization_id = $1)::text AS connection_stats,
           (SELECT count(*) FROM connection_health WHERE organization_id = $1)::text AS connection_health,
           (SELECT count(*) FROM events WHERE organization_id = $1)::text AS events,
+          (SELECT count(*) FROM event_types WHERE organization_id = $1)::text AS event_types,
           (SELECT count(*) FROM delivery_failures WHERE organization_id = $1)::text AS failures,
           (SELECT count(*) FROM redeliveries WHERE organization_id = $1)::text AS redeliveries,
           (SELECT count(*) FROM redelivery_items i JOIN redeliveries r ON r.id = i.redelivery_id WHERE r.organization_id = $1)::text AS redelivery_items,
