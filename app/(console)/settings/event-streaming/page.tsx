@@ -35,11 +35,12 @@ export default async function EventStreamingPage() {
   const connections = await listConnections(deps, user.organizationId);
   const limit = deps.config.maxConnectionsPerOrg;
   const atLimit = connections.length >= limit;
-  // Switching a paused connection on may skip events its destination no longer takes: ask first, as its page does.
+  // Switching a paused connection on may skip events its destination no longer takes: ask first, as its page does
+  // (members get no switch, so nothing to ask).
   const confirms = new Map(
     await Promise.all(
       connections
-        .filter((c) => !c.enabled && c.max_event_age_seconds !== null)
+        .filter((c) => admin && !c.enabled && c.max_event_age_seconds !== null)
         .map(async (c) => [c.id, await catchUpPreview(deps, user.organizationId, c.id)] as const),
     ),
   );

@@ -66,7 +66,8 @@ export default async function ConnectionPage({
   const c = connection;
   const details = c.disabled_details as { summary?: string } | null;
   const [eventTypes, preview, stats] = await Promise.all([
-    eventTypeChoices(deps, user.organizationId),
+    // Only the admins' edit form offers the event types.
+    admin ? eventTypeChoices(deps, user.organizationId) : Promise.resolve([]),
     catchUpPreview(deps, user.organizationId, c.id),
     connectionStats(deps.pool, user.organizationId, c.id, window),
   ]);
