@@ -55,9 +55,15 @@ export async function enabledAmong(db: Db, ids: readonly string[]): Promise<Set<
   return new Set(rows.map((r) => r.id));
 }
 
-/** Moves a connection's cursor forward (never back: a slower writer cannot undo a faster one). */
-export async function advanceCursor(db: Db, connectionId: string, cursor: bigint): Promise<void> {
-  await db.query("UPDATE connections SET cursor = $2 WHERE id = $1 AND cursor < $2", [connectionId, cursor.toString()]);
+/** Moves connections' cursors forward (never back: a slower writer cannot undo a faster one), in one statement. */
+export async function advanceCursors(db: Db, cursors: readonly { id: string; cursor: bigint }[]): Promise<void> {
+  if (cursors.length === 0) return;
+  // Workers stream disjoint connections and each has one such statement in flight (CursorWriter).
+  await db.query(
+    `UPDATE connections c SET cursor = u.cursor FROM unnest($1::uuid[], $2::bigint[]) AS u(id, cursor)
+     WHERE c.id = ANY($1::uuid[]) AND c.id = u.id AND c.cursor < u.cursor`,
+    [cursors.map((c) => c.id), cursors.map((c) => c.cursor.toString())],
+  );
 }
 
 /** Disables an enabled connection with reason AUTO and the policy's numbers; null when it was not enabled. */

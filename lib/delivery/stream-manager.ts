@@ -6,7 +6,10 @@ import {
   streamedConnection,
 } from "../connections/stream-state";
 import { CONNECTIONS_CHANNEL, EVENTS_CHANNEL, WORKERS_CHANNEL } from "../events/channels";
-import { LATEST_SEQ_SQL, organizationsWithEventsAfter, organizationsWithEventsAfterEach } from "../events/event-store";
+import { CursorWriter } from "../connections/cursor-writer";
+import { type LoadedTarget, loadTargets, openSecrets } from "../connections/target";
+import { LATEST_SEQ_SQL, organizationsWithEventsAfter, organizationsWithEventsAfterEach, readEventsAfterEach } from "../events/event-store";
+import { takeOverRetryingEach } from "../failures/failure-store";
 import { claimPresence, LIVE_WORKERS_SQL, SLOT_LOCK } from "../worker-presence";
 import { assignSlots, slotOf } from "./stream-slots";
 import { ConnectionStreamer, type StreamerDeps } from "./streamer";
@@ -39,6 +42,12 @@ type Owned = {
 // A notification missed while LISTEN was down is caught by comparing updated_at over this window
 // (the web app stamps updated_at with its own clock).
 const CHANGE_WINDOW_MS = 60_000;
+// Groups of streamers starting at once; kicks meanwhile gather for the next group.
+const STARTS_IN_FLIGHT = 2;
+// At most this many streamers start in one group, each with at most FIRST_READ events read for it
+// (a worker taking over thousands of connections with backlogs starts them in bounded steps).
+const GROUP_MAX = 128;
+const FIRST_READ = 100;
 
 /**
  * Runs this worker's share of the streamers. Connections fall into SLOT_COUNT slots; live workers
@@ -76,11 +85,20 @@ export class StreamManager {
   private seqs: bigint[] = [];
   private changesSince: Date | null = null;
   private resyncNeeded = false;
+  /** Connections kicked with no streamer, waiting for the next group start. */
+  private toStart: { entry: Owned; started: () => void }[] = [];
+  private startsScheduled = false;
+  private startsInFlight = 0;
+
+  /** What its streamers share: the worker's pool, HTTP client and cursor writer. */
+  private readonly streamerDeps: StreamerDeps & { cursors: CursorWriter };
 
   constructor(
     private readonly deps: StreamerDeps & { databaseUrl: string },
     private readonly options: StreamManagerOptions = {},
-  ) {}
+  ) {
+    this.streamerDeps = { ...deps, cursors: new CursorWriter(deps.pool) };
+  }
 
   async start(): Promise<void> {
     this.tickSoon();
@@ -362,34 +380,84 @@ export class StreamManager {
       entry.wokenWhileStarting = true;
       return;
     }
-    entry.starting = this.startStreamer(entry).finally(() => (entry.starting = null));
+    let started!: () => void;
+    entry.starting = new Promise<void>((resolve) => (started = resolve)).finally(() => (entry.starting = null));
+    this.toStart.push({ entry, started });
+    this.startSoon();
   }
 
-  private async startStreamer(entry: Owned): Promise<void> {
-    // A streamer of this connection that is still finishing (dropped, or retired a moment ago) writes its cursor first.
-    await this.stopping.get(entry.id);
-    if (this.entries.get(entry.id) !== entry) return;
-    entry.wokenWhileStarting = false;
-    const streamer = new ConnectionStreamer(this.deps, entry.id, entry.organizationId);
-    let started: boolean;
-    try {
-      started = await streamer.start();
-    } catch (err) {
-      this.deps.logger.error({ err, connectionId: entry.id }, "could not start a streamer; trying again with the next events");
-      return;
+  /**
+   * Starts the streamers kicked since the last start together: one query loads all their
+   * connections, one takes over their retrying attempts and one reads their organizations' first
+   * events, whatever their number. While STARTS_IN_FLIGHT groups are starting, kicks gather for the
+   * next, so a burst of organizations waking at once costs a few round trips, not four per connection.
+   */
+  private startSoon(): void {
+    if (this.startsScheduled || this.startsInFlight >= STARTS_IN_FLIGHT || this.toStart.length === 0) return;
+    this.startsScheduled = true;
+    // Kicks of the same notification burst (and the tick's fallback) join this group.
+    setImmediate(() => {
+      this.startsScheduled = false;
+      const group = this.toStart.splice(0, GROUP_MAX);
+      if (group.length === 0) return;
+      this.startsInFlight++;
+      this.startSoon();
+      this.startGroup(group)
+        .catch((err) => this.deps.logger.error({ err, connections: group.length }, "could not start streamers; trying again with the next events"))
+        .finally(() => {
+          for (const s of group) s.started();
+          this.startsInFlight--;
+          this.startSoon();
+        });
+    });
+  }
+
+  private async startGroup(group: readonly { entry: Owned }[]): Promise<void> {
+    // A streamer of a connection that is still finishing (dropped, or retired a moment ago) writes its cursor first.
+    await Promise.all(group.map(({ entry }) => this.stopping.get(entry.id)));
+    const entries = group.map((s) => s.entry).filter((e) => this.entries.get(e.id) === e);
+    if (entries.length === 0) return;
+    for (const entry of entries) entry.wokenWhileStarting = false;
+    const { pool, box, delivery } = this.deps;
+    const found = await loadTargets(pool, entries);
+    const loaded = new Map<string, LoadedTarget>();
+    for (const entry of entries) {
+      const open = found.get(entry.id);
+      if (!open) {
+        // Deleted meanwhile (its notification drops it too).
+        this.drop(entry);
+        continue;
+      }
+      try {
+        loaded.set(entry.id, open(openSecrets(box)));
+      } catch (err) {
+        this.deps.logger.error({ err, connectionId: entry.id }, "could not open the connection's secrets; trying again with the next events");
+      }
     }
-    if (!started) {
-      this.drop(entry);
-      return;
+    const cursors = new Map([...loaded].map(([id, l]) => [id, l.cursor]));
+    const from = new Map<string, bigint>();
+    for (const entry of entries) {
+      const cursor = cursors.get(entry.id);
+      if (cursor === undefined) continue;
+      const known = from.get(entry.organizationId);
+      if (known === undefined || cursor < known) from.set(entry.organizationId, cursor);
     }
-    if (this.entries.get(entry.id) !== entry || this.stopped) {
-      await streamer.stop();
-      return;
+    const readLimit = Math.min(FIRST_READ, delivery.batchSize);
+    const [earlier, reads] = await Promise.all([takeOverRetryingEach(pool, cursors), readEventsAfterEach(pool, from, readLimit)]);
+    for (const entry of entries) {
+      const target = loaded.get(entry.id);
+      if (!target || this.entries.get(entry.id) !== entry || this.stopped) continue;
+      const events = reads.get(entry.organizationId)!;
+      const streamer = new ConnectionStreamer(this.streamerDeps, entry.id, entry.organizationId);
+      streamer.begin({
+        loaded: target,
+        earlierAttempts: earlier.get(entry.id)!,
+        firstRead: { after: from.get(entry.organizationId)!, events, full: events.length === readLimit },
+      });
+      entry.streamer = streamer;
+      entry.idleSweeps = 0;
+      if (entry.wokenWhileStarting) streamer.wake();
     }
-    entry.streamer = streamer;
-    entry.idleSweeps = 0;
-    this.deps.logger.debug({ connectionId: entry.id, cursor: streamer.cursor.toString() }, "streamer started");
-    if (entry.wokenWhileStarting) streamer.wake();
   }
 
   /** Starts the streamers of these connections that have events after their position. */

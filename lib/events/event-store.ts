@@ -143,6 +143,23 @@ export async function readEventsAfter(db: Db, organizationId: string, afterSeq: 
   return rows.map(toStored);
 }
 
+/**
+ * The next events of several organizations at once, each after its own sequence number and at most
+ * `limit` per organization, in order: the first read of the streamers a worker starts together (one
+ * round trip for a burst of organizations instead of one per connection).
+ */
+export async function readEventsAfterEach(db: Db, positions: ReadonlyMap<string, bigint>, limit: number): Promise<Map<string, StoredEvent[]>> {
+  const out = new Map<string, StoredEvent[]>([...positions.keys()].map((id) => [id, []]));
+  if (positions.size === 0) return out;
+  const { rows } = await db.query<Row & { organization_id: string }>(
+    `SELECT u.organization_id, e.* FROM unnest($1::uuid[], $2::bigint[]) AS u(organization_id, after)
+     CROSS JOIN LATERAL (${SELECT} WHERE events.organization_id = u.organization_id AND events.seq > u.after ORDER BY events.seq LIMIT $3) AS e`,
+    [[...positions.keys()], [...positions.values()].map(String), limit],
+  );
+  for (const r of rows) out.get(r.organization_id)!.push(toStored(r));
+  return out;
+}
+
 export async function readEventsBySeq(db: Db, organizationId: string, seqs: readonly bigint[]): Promise<StoredEvent[]> {
   if (seqs.length === 0) return [];
   const { rows } = await db.query<Row>(`${SELECT} WHERE organization_id = $1 AND seq = ANY($2::bigint[]) ORDER BY events.seq`, [

@@ -108,22 +108,28 @@ export async function settleRetryingEvents(db: Db, connectionId: string, eventSe
 }
 
 /**
- * The events a previous streamer of this connection was still retrying when it stopped (disabled,
- * worker restart or crash), with how many attempts each had: the next streamer numbers its attempts
- * on from there and settles those rows when the event is delivered. Rows at or below the cursor
- * belong to events the stream will never send again (the 7-day rule skipped them): given up.
+ * The events previous streamers of these connections were still retrying when they stopped
+ * (disabled, worker restart or crash), with how many attempts each had, per connection: the next
+ * streamer numbers its attempts on from there and settles those rows when the event is delivered.
+ * Rows at or below a cursor belong to events the stream will never send again (the 7-day rule
+ * skipped them): given up. One round trip for all the streamers a worker starts together.
  */
-export async function takeOverRetrying(db: Db, connectionId: string, cursor: bigint): Promise<Map<bigint, number>> {
-  // One round trip (a streamer starts with each burst of events): the UPDATE touches only rows at or
-  // below the cursor, the SELECT only rows above it, so it reading the rows as they were is no matter.
-  const { rows } = await db.query<{ seq: string; attempts: number }>(
-    `WITH given_up AS (
-       UPDATE delivery_failures SET outcome = 'GIVEN_UP' WHERE connection_id = $1 AND event_seq <= $2 AND outcome = 'RETRYING')
-     SELECT event_seq::text AS seq, max(attempt) AS attempts FROM delivery_failures
-     WHERE connection_id = $1 AND event_seq > $2 AND outcome = 'RETRYING' GROUP BY event_seq`,
-    [connectionId, cursor.toString()],
+export async function takeOverRetryingEach(db: Db, cursors: ReadonlyMap<string, bigint>): Promise<Map<string, Map<bigint, number>>> {
+  const out = new Map<string, Map<bigint, number>>([...cursors.keys()].map((id) => [id, new Map()]));
+  if (cursors.size === 0) return out;
+  // The UPDATE touches only rows at or below a cursor, the SELECT only rows above it, so the SELECT
+  // reading the rows as they were is no matter. `= ANY($1)` keeps each an index probe per connection.
+  const { rows } = await db.query<{ connection_id: string; seq: string; attempts: number }>(
+    `WITH u AS (SELECT * FROM unnest($1::uuid[], $2::bigint[]) AS u(connection_id, cursor)),
+     given_up AS (
+       UPDATE delivery_failures f SET outcome = 'GIVEN_UP' FROM u
+       WHERE f.connection_id = ANY($1::uuid[]) AND f.connection_id = u.connection_id AND f.event_seq <= u.cursor AND f.outcome = 'RETRYING')
+     SELECT f.connection_id, f.event_seq::text AS seq, max(f.attempt) AS attempts FROM delivery_failures f JOIN u USING (connection_id)
+     WHERE f.connection_id = ANY($1::uuid[]) AND f.event_seq > u.cursor AND f.outcome = 'RETRYING' GROUP BY f.connection_id, f.event_seq`,
+    [[...cursors.keys()], [...cursors.values()].map(String)],
   );
-  return new Map(rows.map((r) => [BigInt(r.seq), r.attempts]));
+  for (const r of rows) out.get(r.connection_id)!.set(BigInt(r.seq), r.attempts);
+  return out;
 }
 
 /**
