@@ -1,0 +1,120 @@
+import pg from "pg";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { publishEvents } from "../../lib/events/publish";
+import { createTestDatabase, type TestDatabase } from "../helpers/db";
+import { startReceiver, type Receiver } from "../helpers/receiver";
+import { streamed, streamingFixture, waitUntil } from "../helpers/streaming";
+import { insertTenants } from "../helpers/tenants";
+
+// A worker starts the streamers of connections woken together as one group: one query loads their
+// connections, one takes over their retrying attempts, one reads their organizations' first events
+// (each streamer keeps only those after its own cursor), and their cursors are written together.
+
+let t: TestDatabase;
+let f: Awaited<ReturnType<typeof streamingFixture>>;
+const receivers: Receiver[] = [];
+
+beforeEach(async () => {
+  t = await createTestDatabase();
+  f = await streamingFixture(t);
+});
+afterEach(async () => {
+  await f.close();
+  await Promise.all(receivers.splice(0).map((r) => r.close()));
+  await t.drop();
+});
+
+async function receiver(): Promise<Receiver> {
+  const r = await startReceiver();
+  receivers.push(r);
+  return r;
+}
+
+/** The worker's pool, counting the statements whose text contains each of `marks`. */
+function countingPool(pool: pg.Pool, marks: Record<string, string>) {
+  const counts = Object.fromEntries(Object.keys(marks).map((k) => [k, 0]));
+  const proxy = new Proxy(pool, {
+    get(target, prop) {
+      if (prop === "query") {
+        return (...args: Parameters<pg.Pool["query"]>) => {
+          const text = typeof args[0] === "string" ? args[0] : (args[0] as { text?: string }).text ?? "";
+          for (const [k, mark] of Object.entries(marks)) if (text.includes(mark)) counts[k]!++;
+          return (target.query as (...a: unknown[]) => unknown)(...args);
+        };
+      }
+      const value = Reflect.get(target, prop, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  return { pool: proxy, counts };
+}
+
+const LOAD = "JOIN unnest($1::uuid[], $2::uuid[]) AS u(id, organization_id)";
+const CURSOR = "UPDATE connections c SET cursor = u.cursor";
+
+describe("streamers started together", () => {
+  it("starts 150 connections with a backlog in two groups, and writes their cursors in a few statements", async () => {
+    const r = await receiver();
+    const orgs = await insertTenants(f.pool, { organizations: 50, connectionsPerOrg: 3, url: r.url });
+    for (const [i, org] of orgs.entries()) await publishEvents(f.pool, org, f.events(1, `TENANT_${i}`));
+    const { pool, counts } = countingPool(f.pool, { load: LOAD, cursor: CURSOR });
+    await f.startWorker({}, undefined, { pool });
+    await waitUntil(() => r.requests.length >= 150, 15_000, "one event to each of the 150 connections");
+    // Each connection got its organization's event, once.
+    const byConnection = new Map<string, string[]>();
+    for (const req of r.requests) byConnection.set(req.query.get("c")!, [...(byConnection.get(req.query.get("c")!) ?? []), req.events[0]!.event_type as string]);
+    expect(byConnection.size).toBe(150);
+    expect([...byConnection.values()].every((types) => types.length === 1)).toBe(true);
+    // Groups of at most 128: one load for the first 128 connections, one for the other 22.
+    expect(counts.load).toBe(2);
+    await waitUntil(
+      async () => Number((await f.pool.query("SELECT count(*) FROM connections c JOIN events e ON e.organization_id = c.organization_id AND e.seq = c.cursor")).rows[0].count) === 150,
+      5_000,
+      "every cursor written",
+    );
+    // Without the writer each connection would have its own UPDATE: 150 statements.
+    expect(counts.cursor).toBeLessThan(30);
+  });
+
+  it("gives each streamer of a group the events after its own cursor, in order, past the first read", async () => {
+    const [r1, r2, r3] = [await receiver(), await receiver(), await receiver()];
+    const c1 = await f.connect(r1, { type: "NONE" }, "Behind by 30");
+    const c2 = await f.connect(r2, { type: "NONE" }, "Behind by 150");
+    const c3 = await f.connect(r3, { type: "NONE" }, "Up to date");
+    const published = f.events(150);
+    await f.publish(published);
+    // In the order of the stream (the organization's own audit events of creating the connections come before).
+    const stored = (
+      await f.pool.query<{ seq: string; id: string }>("SELECT seq::text AS seq, id FROM events WHERE id = ANY($1::uuid[]) ORDER BY events.seq", [published.map((e) => e.id)])
+    ).rows;
+    const seqs = stored.map((x) => x.seq);
+    const inOrder = stored.map((x) => x.id);
+    await f.pool.query("UPDATE connections SET cursor = $2 WHERE id = $1", [c1.id, seqs[119]]);
+    await f.pool.query("UPDATE connections SET cursor = $2 WHERE id = $1", [c3.id, seqs[149]]);
+    // One request in flight per connection, so arrival order is stream order.
+    await f.startWorker({ maxInFlight: 1 });
+    await waitUntil(() => streamed(r2).length >= 150 && streamed(r1).length >= 30, 15_000, "both backlogs");
+    const ids = (r: Receiver) => streamed(r).map((x) => (x.json as { id: string }).id);
+    expect(ids(r1)).toEqual(inOrder.slice(120));
+    expect(ids(r2)).toEqual(inOrder);
+    expect(ids(r3)).toEqual([]);
+    const next = f.events(1);
+    await f.publish(next);
+    await waitUntil(() => [r1, r2, r3].every((r) => ids(r).includes(next[0]!.id)), 10_000, "the next event on all three");
+    expect(ids(r3)).toEqual([next[0]!.id]);
+  });
+
+  it("fails only the connection whose secret cannot be opened; the rest of its group streams", async () => {
+    const [good, bad] = [await receiver(), await receiver()];
+    const g = await f.connect(good, { type: "HMAC" }, "Good");
+    const b = await f.connect(bad, { type: "HMAC" }, "Sealed with another key");
+    await f.pool.query("UPDATE hmac_secrets SET secret_encrypted = 'v2:AAAA:AAAA:AAAA' WHERE connection_id = $1", [b.id]);
+    const manager = await f.startWorker();
+    await f.publish(f.events(3));
+    await waitUntil(() => streamed(good).length >= 3, 10_000, "the good connection's events");
+    expect(streamed(good).every((req) => good.verifies(req, g.hmacSecret!))).toBe(true);
+    expect(streamed(bad)).toHaveLength(0);
+    expect(manager.streamer(g.id)).toBeDefined();
+    expect(manager.streamer(b.id)).toBeUndefined();
+  });
+});
