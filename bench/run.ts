@@ -716,6 +716,11 @@ async function main() {
       const lat: number[] = [];
       for (const r of receivers) for (const [id, at] of Object.entries((await r.stats()).arrivals)) if (committed[id]) lat.push(at - committed[id]);
       lat.sort((a, b) => a - b);
+      {
+        const bySecond = new Map<number, number[]>();
+        for (const r of receivers) for (const [id, at] of Object.entries((await r.stats()).arrivals)) if (committed[id]) { const s = Math.floor((committed[id] - start) / 1000); bySecond.set(s, [...(bySecond.get(s) ?? []), at - committed[id]]); }
+        for (const [s, l] of [...bySecond].sort((a, b) => a[0] - b[0])) { l.sort((a, b) => a - b); log(`DBG second ${s}: n=${l.length} p50=${percentile(l, 50).toFixed(1)} p99=${percentile(l, 99).toFixed(1)} max=${l.at(-1)!.toFixed(1)}`); }
+      }
       tenants.spread_p50 = percentile(lat, 50);
       tenants.spread_p99 = percentile(lat, 99);
       tenants.rss_a = rssMb(worker.pid!);

@@ -57,12 +57,18 @@ export async function enabledAmong(db: Db, ids: readonly string[]): Promise<Set<
 
 /** Moves connections' cursors forward (never back: a slower writer cannot undo a faster one), in one statement. */
 export async function advanceCursors(db: Db, cursors: readonly { id: string; cursor: bigint }[]): Promise<void> {
-  if (cursors.length === 0) return;
-  // Workers stream disjoint connections and each has one such statement in flight (CursorWriter).
+  const furthest = new Map<string, bigint>();
+  for (const { id, cursor } of cursors) {
+    const known = furthest.get(id);
+    if (known === undefined || cursor > known) furthest.set(id, cursor);
+  }
+  if (furthest.size === 0) return;
+  // Rows locked in id order first, so two such statements cannot deadlock over them.
   await db.query(
-    `UPDATE connections c SET cursor = u.cursor FROM unnest($1::uuid[], $2::bigint[]) AS u(id, cursor)
-     WHERE c.id = ANY($1::uuid[]) AND c.id = u.id AND c.cursor < u.cursor`,
-    [cursors.map((c) => c.id), cursors.map((c) => c.cursor.toString())],
+    `WITH u AS (SELECT * FROM unnest($1::uuid[], $2::bigint[]) AS u(id, cursor)),
+     locked AS MATERIALIZED (SELECT c.id FROM connections c WHERE c.id = ANY($1::uuid[]) ORDER BY c.id FOR NO KEY UPDATE)
+     UPDATE connections c SET cursor = u.cursor FROM u JOIN locked USING (id) WHERE c.id = u.id AND c.cursor < u.cursor`,
+    [[...furthest.keys()], [...furthest.values()].map(String)],
   );
 }
 

@@ -4,9 +4,9 @@ import { databaseUrl } from "./url";
 // Hot paths (ingest, streaming) use node-postgres directly: one round trip per query, no ORM.
 const holder = globalThis as unknown as { __tributaryPool?: pg.Pool };
 
-export function createPool(url: string, max = 10, options?: string): pg.Pool {
+export function createPool(url: string, max = 10, options?: string, idleTimeoutMillis = 10_000): pg.Pool {
   // A request waits at most 5 s for a connection: with the database down it fails (503), it does not hang.
-  const pool = new pg.Pool({ connectionString: url, max, application_name: "tributary", options, connectionTimeoutMillis: 5_000 });
+  const pool = new pg.Pool({ connectionString: url, max, application_name: "tributary", options, connectionTimeoutMillis: 5_000, idleTimeoutMillis });
   // An idle client that loses its connection must not crash the process.
   pool.on("error", () => undefined);
   return pool;
@@ -24,7 +24,9 @@ export function pgPool(): pg.Pool {
  * (organization_id, seq) index in order (0.4 ms). Nothing the worker runs needs bitmap scans.
  */
 export function createWorkerPool(url: string, max = 10): pg.Pool {
-  return createPool(url, max, "-c enable_bitmapscan=off");
+  // Sessions opened for a burst stay open while idle (0: no idle timeout; an idle session runs
+  // nothing): the next burst does not wait for new backends to start and warm their caches.
+  return createPool(url, max, "-c enable_bitmapscan=off", 0);
 }
 
 /**

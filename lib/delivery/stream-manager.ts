@@ -34,7 +34,8 @@ type Owned = {
   /** Where the next read starts while no streamer runs: the cursor when taken over, or where the last streamer stopped. */
   position: bigint;
   streamer: ConnectionStreamer | null;
-  starting: Promise<void> | null;
+  /** Waiting for its group start (queued, in a group in flight, or after its previous streamer). */
+  starting: boolean;
   wokenWhileStarting: boolean;
   idleSweeps: number;
 };
@@ -86,7 +87,9 @@ export class StreamManager {
   private changesSince: Date | null = null;
   private resyncNeeded = false;
   /** Connections kicked with no streamer, waiting for the next group start. */
-  private toStart: { entry: Owned; started: () => void }[] = [];
+  private readonly toStart = new Set<Owned>();
+  /** Group starts in flight. */
+  private readonly groups = new Set<Promise<void>>();
   private startsScheduled = false;
   private startsInFlight = 0;
 
@@ -134,7 +137,7 @@ export class StreamManager {
     await this.ticking;
     await this.connectionChanges;
     for (const entry of [...this.entries.values()]) this.drop(entry);
-    await Promise.all([...this.stopping.values(), ...this.releasing.values()]);
+    await Promise.all([...this.stopping.values(), ...this.releasing.values(), ...this.groups]);
     const wasPresent = this.control !== null;
     await this.control?.end().catch(() => undefined);
     await this.listen?.end().catch(() => undefined);
@@ -341,7 +344,7 @@ export class StreamManager {
       updatedMs: c.updated_ms,
       position: BigInt(c.cursor),
       streamer: null,
-      starting: null,
+      starting: false,
       wokenWhileStarting: false,
       idleSweeps: 0,
     };
@@ -359,8 +362,11 @@ export class StreamManager {
     const ids = this.byOrg.get(entry.organizationId);
     ids?.delete(entry.id);
     if (ids?.size === 0) this.byOrg.delete(entry.organizationId);
+    // A group start in flight sees it gone and gives it no streamer.
+    entry.starting = false;
+    this.toStart.delete(entry);
     const previous = this.stopping.get(entry.id);
-    const stopped = Promise.all([previous, entry.starting])
+    const stopped = Promise.resolve(previous)
       .then(() => entry.streamer?.stop())
       .catch((err) => this.deps.logger.error({ err, connectionId: entry.id }, "stopping a streamer failed"))
       .finally(() => {
@@ -380,9 +386,8 @@ export class StreamManager {
       entry.wokenWhileStarting = true;
       return;
     }
-    let started!: () => void;
-    entry.starting = new Promise<void>((resolve) => (started = resolve)).finally(() => (entry.starting = null));
-    this.toStart.push({ entry, started });
+    entry.starting = true;
+    this.toStart.add(entry);
     this.startSoon();
   }
 
@@ -393,35 +398,61 @@ export class StreamManager {
    * next, so a burst of organizations waking at once costs a few round trips, not four per connection.
    */
   private startSoon(): void {
-    if (this.startsScheduled || this.startsInFlight >= STARTS_IN_FLIGHT || this.toStart.length === 0) return;
+    if (this.startsScheduled || this.startsInFlight >= STARTS_IN_FLIGHT || this.toStart.size === 0) return;
     this.startsScheduled = true;
     // Kicks of the same notification burst (and the tick's fallback) join this group.
     setImmediate(() => {
       this.startsScheduled = false;
-      const group = this.toStart.splice(0, GROUP_MAX);
+      const group: Owned[] = [];
+      for (const entry of this.toStart) {
+        if (group.length === GROUP_MAX) break;
+        group.push(entry);
+      }
+      for (const entry of group) this.toStart.delete(entry);
       if (group.length === 0) return;
       this.startsInFlight++;
       this.startSoon();
-      this.startGroup(group)
-        .catch((err) => this.deps.logger.error({ err, connections: group.length }, "could not start streamers; trying again with the next events"))
+      const run: Promise<void> = this.startGroup(group)
+        .catch((err) => this.deps.logger.error({ err, connections: group.length }, "starting streamers failed"))
         .finally(() => {
-          for (const s of group) s.started();
+          this.groups.delete(run);
           this.startsInFlight--;
           this.startSoon();
         });
+      this.groups.add(run);
     });
   }
 
-  private async startGroup(group: readonly { entry: Owned }[]): Promise<void> {
-    // A streamer of a connection that is still finishing (dropped, or retired a moment ago) writes its cursor first.
-    await Promise.all(group.map(({ entry }) => this.stopping.get(entry.id)));
-    const entries = group.map((s) => s.entry).filter((e) => this.entries.get(e.id) === e);
-    if (entries.length === 0) return;
-    for (const entry of entries) entry.wokenWhileStarting = false;
-    const { pool, box, delivery } = this.deps;
-    const found = await loadTargets(pool, entries);
+  private async startGroup(group: readonly Owned[]): Promise<void> {
+    const ready: Owned[] = [];
+    for (const entry of group) {
+      if (!this.isStarting(entry)) continue;
+      const previous = this.stopping.get(entry.id);
+      if (!previous) {
+        ready.push(entry);
+        continue;
+      }
+      // Its previous streamer (dropped, or retired a moment ago) writes its cursor first; then it
+      // joins a later group, without holding this one up.
+      void previous.then(() => {
+        if (!this.isStarting(entry)) return;
+        this.toStart.add(entry);
+        this.startSoon();
+      });
+    }
+    if (ready.length === 0) return;
+    for (const entry of ready) entry.wokenWhileStarting = false;
+    const { pool, box, delivery, logger } = this.deps;
+
+    let found: Awaited<ReturnType<typeof loadTargets>>;
+    try {
+      found = await loadTargets(pool, ready);
+    } catch (err) {
+      this.startLater(ready, err);
+      return;
+    }
     const loaded = new Map<string, LoadedTarget>();
-    for (const entry of entries) {
+    for (const entry of ready) {
       const open = found.get(entry.id);
       if (!open) {
         // Deleted meanwhile (its notification drops it too).
@@ -431,33 +462,69 @@ export class StreamManager {
       try {
         loaded.set(entry.id, open(openSecrets(box)));
       } catch (err) {
-        this.deps.logger.error({ err, connectionId: entry.id }, "could not open the connection's secrets; trying again with the next events");
+        logger.error({ err, connectionId: entry.id }, "could not open the connection's secrets; trying again with the next events");
+        entry.starting = false;
       }
     }
-    const cursors = new Map([...loaded].map(([id, l]) => [id, l.cursor]));
     const from = new Map<string, bigint>();
-    for (const entry of entries) {
-      const cursor = cursors.get(entry.id);
+    for (const entry of ready) {
+      const cursor = loaded.get(entry.id)?.cursor;
       if (cursor === undefined) continue;
       const known = from.get(entry.organizationId);
       if (known === undefined || cursor < known) from.set(entry.organizationId, cursor);
     }
     const readLimit = Math.min(FIRST_READ, delivery.batchSize);
-    const [earlier, reads] = await Promise.all([takeOverRetryingEach(pool, cursors), readEventsAfterEach(pool, from, readLimit)]);
-    for (const entry of entries) {
-      const target = loaded.get(entry.id);
-      if (!target || this.entries.get(entry.id) !== entry || this.stopped) continue;
-      const events = reads.get(entry.organizationId)!;
+    const [earlier, reads] = await Promise.allSettled([
+      takeOverRetryingEach(pool, new Map([...loaded].map(([id, l]) => [id, l.cursor]))),
+      readEventsAfterEach(pool, from, readLimit),
+    ]);
+    const starting = ready.filter((e) => loaded.has(e.id));
+    if (earlier.status === "rejected") {
+      this.startLater(starting, earlier.reason);
+      return;
+    }
+    // Without the first read each streamer reads for itself (and retries that on its own).
+    if (reads.status === "rejected") logger.warn({ err: reads.reason }, "the first read of starting streamers failed; each reads on its own");
+    let started = 0;
+    for (const entry of starting) {
+      if (!this.isStarting(entry) || this.stopped) continue;
+      entry.starting = false;
+      const events = reads.status === "fulfilled" ? reads.value.get(entry.organizationId)! : null;
       const streamer = new ConnectionStreamer(this.streamerDeps, entry.id, entry.organizationId);
-      streamer.begin({
-        loaded: target,
-        earlierAttempts: earlier.get(entry.id)!,
-        firstRead: { after: from.get(entry.organizationId)!, events, full: events.length === readLimit },
-      });
+      try {
+        streamer.begin({
+          loaded: loaded.get(entry.id)!,
+          earlierAttempts: earlier.value.get(entry.id)!,
+          firstRead: events ? { after: from.get(entry.organizationId)!, events, full: events.length === readLimit } : undefined,
+        });
+      } catch (err) {
+        logger.error({ err, connectionId: entry.id }, "could not start a streamer; trying again with the next events");
+        continue;
+      }
       entry.streamer = streamer;
       entry.idleSweeps = 0;
+      started++;
       if (entry.wokenWhileStarting) streamer.wake();
     }
+    logger.debug({ connections: started, group: group.length }, "streamers started");
+  }
+
+  /** Still this worker's and waiting for its start (not dropped meanwhile). */
+  private isStarting(entry: Owned): boolean {
+    return entry.starting && this.entries.get(entry.id) === entry;
+  }
+
+  /** The database failed a group start: its connections are kicked again in a second. */
+  private startLater(entries: readonly Owned[], err: unknown): void {
+    if (this.stopped) return;
+    this.deps.logger.error({ err, connections: entries.length }, "could not start streamers; trying again in 1 s");
+    setTimeout(() => {
+      for (const entry of entries) {
+        if (!this.isStarting(entry)) continue;
+        entry.starting = false;
+        this.kick(entry);
+      }
+    }, 1_000).unref();
   }
 
   /** Starts the streamers of these connections that have events after their position. */

@@ -399,14 +399,21 @@ export class ConnectionStreamer {
   }
 
   private settle(seq: bigint): void {
-    if (this.window.settle(seq) && !this.persistTimer) {
-      this.persistTimer = setTimeout(() => {
-        this.persistTimer = null;
-        this.persisting = this.persisting
-          .then(() => this.persistCursor())
-          .catch((err) => this.deps.logger.error({ err, connectionId: this.connectionId }, "could not write the cursor"));
-      }, PERSIST_EVERY_MS);
-    }
+    if (this.window.settle(seq)) this.persistSoon(PERSIST_EVERY_MS);
+  }
+
+  /** Writes the cursor after `delayMs`; a failed write is tried again a second later while the streamer runs. */
+  private persistSoon(delayMs: number): void {
+    if (this.persistTimer) return;
+    this.persistTimer = setTimeout(() => {
+      this.persistTimer = null;
+      this.persisting = this.persisting
+        .then(() => this.persistCursor())
+        .catch((err) => {
+          this.deps.logger.error({ err, connectionId: this.connectionId }, "could not write the cursor; trying again in 1 s");
+          if (!this.stopped) this.persistSoon(1_000);
+        });
+    }, delayMs);
   }
 
   private async persistCursor(): Promise<void> {

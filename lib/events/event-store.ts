@@ -157,6 +157,8 @@ export async function readEventsAfterEach(db: Db, positions: ReadonlyMap<string,
     [[...positions.keys()], [...positions.values()].map(String), limit],
   );
   for (const r of rows) out.get(r.organization_id)!.push(toStored(r));
+  // Each organization's in sequence order (the join promises no order of its own).
+  for (const events of out.values()) events.sort((a, b) => (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0));
   return out;
 }
 
