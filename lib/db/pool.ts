@@ -30,6 +30,15 @@ export function createWorkerPool(url: string, max = 10): pg.Pool {
 }
 
 /**
+ * Opens all of a pool's sessions now (the worker's, which keeps them open): a burst of deliveries
+ * after a quiet start then does not also pay for starting and authenticating new backends.
+ */
+export async function openSessions(pool: pg.Pool): Promise<void> {
+  const clients = await Promise.all(Array.from({ length: pool.options.max }, () => pool.connect()));
+  for (const client of clients) client.release();
+}
+
+/**
  * Runs `fn` in one transaction: committed when it returns, rolled back when it throws. The only
  * hand-written BEGIN/COMMIT: on a client of `db` when it is a pool (released afterwards), or on
  * `db` itself when it is a client the caller holds (e.g. under a session lock).

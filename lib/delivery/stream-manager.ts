@@ -8,7 +8,7 @@ import {
 import { CONNECTIONS_CHANNEL, EVENTS_CHANNEL, WORKERS_CHANNEL } from "../events/channels";
 import { CursorWriter } from "../connections/cursor-writer";
 import { type LoadedTarget, loadTargets, openSecrets } from "../connections/target";
-import { LATEST_SEQ_SQL, organizationsWithEventsAfter, organizationsWithEventsAfterEach, readEventsAfterEach } from "../events/event-store";
+import { LATEST_SEQ_SQL, organizationsWithEventsAfter, organizationsWithEventsAfterEach, readEventsAfterCursors } from "../events/event-store";
 import { takeOverRetryingEach } from "../failures/failure-store";
 import { claimPresence, LIVE_WORKERS_SQL, SLOT_LOCK } from "../worker-presence";
 import { assignSlots, slotOf } from "./stream-slots";
@@ -443,17 +443,23 @@ export class StreamManager {
     if (ready.length === 0) return;
     for (const entry of ready) entry.wokenWhileStarting = false;
     const { pool, box, delivery, logger } = this.deps;
-
-    let found: Awaited<ReturnType<typeof loadTargets>>;
-    try {
-      found = await loadTargets(pool, ready);
-    } catch (err) {
-      this.startLater(ready, err);
+    // Three statements at once, each reading the cursors as they are (no streamer of these runs now).
+    const ids = ready.map((e) => e.id);
+    const readLimit = Math.min(FIRST_READ, delivery.batchSize);
+    const [found, earlier, reads] = await Promise.allSettled([
+      loadTargets(pool, ready),
+      takeOverRetryingEach(pool, ids),
+      readEventsAfterCursors(pool, ids, readLimit),
+    ]);
+    if (found.status === "rejected" || earlier.status === "rejected") {
+      this.startLater(ready, found.status === "rejected" ? found.reason : earlier.status === "rejected" ? earlier.reason : null);
       return;
     }
+    // Without the first read each streamer reads for itself (and retries that on its own).
+    if (reads.status === "rejected") logger.warn({ err: reads.reason }, "the first read of starting streamers failed; each reads on its own");
     const loaded = new Map<string, LoadedTarget>();
     for (const entry of ready) {
-      const open = found.get(entry.id);
+      const open = found.value.get(entry.id);
       if (!open) {
         // Deleted meanwhile (its notification drops it too).
         this.drop(entry);
@@ -466,36 +472,18 @@ export class StreamManager {
         entry.starting = false;
       }
     }
-    const from = new Map<string, bigint>();
-    for (const entry of ready) {
-      const cursor = loaded.get(entry.id)?.cursor;
-      if (cursor === undefined) continue;
-      const known = from.get(entry.organizationId);
-      if (known === undefined || cursor < known) from.set(entry.organizationId, cursor);
-    }
-    const readLimit = Math.min(FIRST_READ, delivery.batchSize);
-    const [earlier, reads] = await Promise.allSettled([
-      takeOverRetryingEach(pool, new Map([...loaded].map(([id, l]) => [id, l.cursor]))),
-      readEventsAfterEach(pool, from, readLimit),
-    ]);
     const starting = ready.filter((e) => loaded.has(e.id));
-    if (earlier.status === "rejected") {
-      this.startLater(starting, earlier.reason);
-      return;
-    }
-    // Without the first read each streamer reads for itself (and retries that on its own).
-    if (reads.status === "rejected") logger.warn({ err: reads.reason }, "the first read of starting streamers failed; each reads on its own");
     let started = 0;
     for (const entry of starting) {
       if (!this.isStarting(entry) || this.stopped) continue;
       entry.starting = false;
-      const events = reads.status === "fulfilled" ? reads.value.get(entry.organizationId)! : null;
+      const read = reads.status === "fulfilled" ? reads.value.get(entry.organizationId) : undefined;
       const streamer = new ConnectionStreamer(this.streamerDeps, entry.id, entry.organizationId);
       try {
         streamer.begin({
           loaded: loaded.get(entry.id)!,
           earlierAttempts: earlier.value.get(entry.id)!,
-          firstRead: events ? { after: from.get(entry.organizationId)!, events, full: events.length === readLimit } : undefined,
+          firstRead: read && { ...read, full: read.events.length === readLimit },
         });
       } catch (err) {
         logger.error({ err, connectionId: entry.id }, "could not start a streamer; trying again with the next events");

@@ -144,21 +144,31 @@ export async function readEventsAfter(db: Db, organizationId: string, afterSeq: 
 }
 
 /**
- * The next events of several organizations at once, each after its own sequence number and at most
- * `limit` per organization, in order: the first read of the streamers a worker starts together (one
- * round trip for a burst of organizations instead of one per connection).
+ * The first events of the organizations of several connections at once: per organization, at most
+ * `limit` events after the lowest cursor of those connections (`after`), in order. The first read of
+ * the streamers a worker starts together: one round trip for a burst of organizations instead of
+ * one per connection; each streamer keeps the events after its own cursor.
  */
-export async function readEventsAfterEach(db: Db, positions: ReadonlyMap<string, bigint>, limit: number): Promise<Map<string, StoredEvent[]>> {
-  const out = new Map<string, StoredEvent[]>([...positions.keys()].map((id) => [id, []]));
-  if (positions.size === 0) return out;
-  const { rows } = await db.query<Row & { organization_id: string }>(
-    `SELECT u.organization_id, e.* FROM unnest($1::uuid[], $2::bigint[]) AS u(organization_id, after)
-     CROSS JOIN LATERAL (${SELECT} WHERE events.organization_id = u.organization_id AND events.seq > u.after ORDER BY events.seq LIMIT $3) AS e`,
-    [[...positions.keys()], [...positions.values()].map(String), limit],
+export async function readEventsAfterCursors(
+  db: Db,
+  connectionIds: readonly string[],
+  limit: number,
+): Promise<Map<string, { after: bigint; events: StoredEvent[] }>> {
+  const out = new Map<string, { after: bigint; events: StoredEvent[] }>();
+  if (connectionIds.length === 0) return out;
+  const { rows } = await db.query<Partial<Row> & { organization_id: string; after: string; seq_text: string | null }>(
+    `WITH o AS (SELECT organization_id, min(cursor) AS after FROM connections WHERE id = ANY($1::uuid[]) GROUP BY organization_id)
+     SELECT o.organization_id, o.after::text AS after, e.* FROM o
+     LEFT JOIN LATERAL (${SELECT} WHERE events.organization_id = o.organization_id AND events.seq > o.after ORDER BY events.seq LIMIT $2) AS e ON true`,
+    [connectionIds, limit],
   );
-  for (const r of rows) out.get(r.organization_id)!.push(toStored(r));
+  for (const r of rows) {
+    let read = out.get(r.organization_id);
+    if (!read) out.set(r.organization_id, (read = { after: BigInt(r.after), events: [] }));
+    if (r.seq_text !== null) read.events.push(toStored(r as Row));
+  }
   // Each organization's in sequence order (the join promises no order of its own).
-  for (const events of out.values()) events.sort((a, b) => (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0));
+  for (const read of out.values()) read.events.sort((a, b) => (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0));
   return out;
 }
 

@@ -114,19 +114,20 @@ export async function settleRetryingEvents(db: Db, connectionId: string, eventSe
  * Rows at or below a cursor belong to events the stream will never send again (the 7-day rule
  * skipped them): given up. One round trip for all the streamers a worker starts together.
  */
-export async function takeOverRetryingEach(db: Db, cursors: ReadonlyMap<string, bigint>): Promise<Map<string, Map<bigint, number>>> {
-  const out = new Map<string, Map<bigint, number>>([...cursors.keys()].map((id) => [id, new Map()]));
-  if (cursors.size === 0) return out;
-  // The UPDATE touches only rows at or below a cursor, the SELECT only rows above it, so the SELECT
-  // reading the rows as they were is no matter. `= ANY($1)` keeps each an index probe per connection.
+export async function takeOverRetryingEach(db: Db, connectionIds: readonly string[]): Promise<Map<string, Map<bigint, number>>> {
+  const out = new Map<string, Map<bigint, number>>(connectionIds.map((id) => [id, new Map()]));
+  if (connectionIds.length === 0) return out;
+  // Each connection's cursor as it is now (no streamer of it runs while this is asked). The UPDATE
+  // touches only rows at or below a cursor, the SELECT only rows above it, so the SELECT reading the
+  // rows as they were is no matter. `= ANY($1)` keeps each an index probe per connection.
   const { rows } = await db.query<{ connection_id: string; seq: string; attempts: number }>(
-    `WITH u AS (SELECT * FROM unnest($1::uuid[], $2::bigint[]) AS u(connection_id, cursor)),
+    `WITH u AS (SELECT c.id AS connection_id, c.cursor FROM connections c WHERE c.id = ANY($1::uuid[])),
      given_up AS (
        UPDATE delivery_failures f SET outcome = 'GIVEN_UP' FROM u
        WHERE f.connection_id = ANY($1::uuid[]) AND f.connection_id = u.connection_id AND f.event_seq <= u.cursor AND f.outcome = 'RETRYING')
      SELECT f.connection_id, f.event_seq::text AS seq, max(f.attempt) AS attempts FROM delivery_failures f JOIN u USING (connection_id)
      WHERE f.connection_id = ANY($1::uuid[]) AND f.event_seq > u.cursor AND f.outcome = 'RETRYING' GROUP BY f.connection_id, f.event_seq`,
-    [[...cursors.keys()], [...cursors.values()].map(String)],
+    [connectionIds],
   );
   for (const r of rows) out.get(r.connection_id)!.set(BigInt(r.seq), r.attempts);
   return out;
