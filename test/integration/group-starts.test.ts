@@ -153,4 +153,28 @@ describe("streamers started together", () => {
     expect(manager.streamer(g.id)).toBeDefined();
     expect(manager.streamer(b.id)).toBeUndefined();
   });
+
+  it("writes the other cursors while one connection's row is held locked, and that one once it is free", async () => {
+    const [ra, rb] = [await receiver(), await receiver()];
+    const a = await f.connect(ra, { type: "NONE" }, "Row held by an edit");
+    const b = await f.connect(rb, { type: "NONE" }, "Free");
+    await f.startWorker();
+    const cursorOf = async (id: string) => BigInt((await f.pool.query("SELECT cursor::text AS c FROM connections WHERE id = $1", [id])).rows[0].c);
+    const held = await f.pool.connect();
+    try {
+      await held.query("BEGIN");
+      await held.query("SELECT 1 FROM connections WHERE id = $1 FOR UPDATE", [a.id]);
+      const before = await cursorOf(a.id);
+      await f.publish(f.events(5));
+      await waitUntil(() => streamed(ra).length >= 5 && streamed(rb).length >= 5, 10_000, "both deliveries");
+      const newest = BigInt((await f.pool.query("SELECT max(seq)::text AS s FROM events WHERE organization_id = $1", [f.principal.organizationId])).rows[0].s);
+      await waitUntil(async () => (await cursorOf(b.id)) === newest, 5_000, "the free connection's cursor written");
+      expect(await cursorOf(a.id)).toBe(before);
+      await held.query("COMMIT");
+      await waitUntil(async () => (await cursorOf(a.id)) === newest, 5_000, "the held connection's cursor written once free");
+    } finally {
+      await held.query("ROLLBACK").catch(() => undefined);
+      held.release();
+    }
+  });
 });

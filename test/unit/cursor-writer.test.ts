@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { CursorWriter } from "../../lib/connections/cursor-writer";
 
 // The statements a CursorWriter sends, recorded; the database part is tested in group-starts.test.ts.
-function recordingDb(fail = false) {
+function recordingDb(fail = false, skipFirst: string[] = []) {
   const statements: { ids: string[]; cursors: string[] }[] = [];
   let release: () => void = () => undefined;
   let gate: Promise<void> = Promise.resolve();
@@ -18,7 +18,8 @@ function recordingDb(fail = false) {
         statements.push({ ids: values[0], cursors: values[1] });
         await gate;
         if (fail) throw new Error("connection terminated");
-        return { rows: [] };
+        // The first statement finds these rows locked by another transaction.
+        return { rows: statements.length === 1 ? skipFirst.map((id) => ({ id })) : [] };
       },
     } as never,
   };
@@ -56,5 +57,19 @@ describe("CursorWriter", () => {
     expect(results.map((r) => r.status)).toEqual(["rejected", "rejected"]);
     await expect(w.write("a", 3n)).rejects.toThrow("connection terminated");
     expect(d.statements).toHaveLength(2);
+  });
+
+  it("writes a row another transaction held locked again a moment later, without holding up the others", async () => {
+    const d = recordingDb(false, ["b"]);
+    const w = new CursorWriter(d.db);
+    let bWritten = false;
+    const b = w.write("b", 2n).then(() => (bWritten = true));
+    await w.write("a", 1n);
+    expect(bWritten).toBe(false);
+    await b;
+    expect(d.statements).toEqual([
+      { ids: ["b", "a"], cursors: ["2", "1"] },
+      { ids: ["b"], cursors: ["2"] },
+    ]);
   });
 });
