@@ -593,7 +593,6 @@ async function main() {
       await receivers[0]!.reset(true);
       const list = events(2000, "BATCHED_LATENCY_EVENT");
       const committed: Record<string, number> = {};
-      const spreadCommits = await commits(pool);
       const start = now();
       for (let i = 0; i < list.length; i++) {
         const wait = start + i * 5 - now();

@@ -59,7 +59,8 @@ export async function enabledAmong(db: Db, ids: readonly string[]): Promise<Set<
  * Moves connections' cursors forward (never back: a slower writer cannot undo a faster one), in one
  * statement. A row another transaction holds locked (an edit, an organization being deleted) is
  * skipped rather than waited for, so it cannot hold up the others: returns the ids skipped that way,
- * to be written again shortly. A connection that no longer exists is neither written nor returned.
+ * to be written again shortly (a row being deleted is among them until the delete commits; a
+ * connection that no longer exists is neither written nor returned).
  */
 export async function advanceCursors(db: Db, cursors: readonly { id: string; cursor: bigint }[]): Promise<string[]> {
   const furthest = new Map<string, bigint>();

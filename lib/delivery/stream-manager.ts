@@ -37,6 +37,7 @@ type Owned = {
   /** Waiting for its group start (queued, in a group in flight, or after its previous streamer). */
   starting: boolean;
   wokenWhileStarting: boolean;
+  changedWhileStarting: boolean;
   idleSweeps: number;
 };
 
@@ -346,6 +347,7 @@ export class StreamManager {
       streamer: null,
       starting: false,
       wokenWhileStarting: false,
+      changedWhileStarting: false,
       idleSweeps: 0,
     };
     this.entries.set(c.id, entry);
@@ -413,7 +415,7 @@ export class StreamManager {
       this.startsInFlight++;
       this.startSoon();
       const run: Promise<void> = this.startGroup(group)
-        .catch((err) => this.deps.logger.error({ err, connections: group.length }, "starting streamers failed"))
+        .catch((err) => this.startLater(group.filter((e) => this.isStarting(e)), err))
         .finally(() => {
           this.groups.delete(run);
           this.startsInFlight--;
@@ -441,7 +443,10 @@ export class StreamManager {
       });
     }
     if (ready.length === 0) return;
-    for (const entry of ready) entry.wokenWhileStarting = false;
+    for (const entry of ready) {
+      entry.wokenWhileStarting = false;
+      entry.changedWhileStarting = false;
+    }
     const { pool, box, delivery, logger } = this.deps;
     // Three statements at once, each reading the cursors as they are (no streamer of these runs now).
     const ids = ready.map((e) => e.id);
@@ -477,14 +482,18 @@ export class StreamManager {
     for (const entry of starting) {
       if (!this.isStarting(entry) || this.stopped) continue;
       entry.starting = false;
+      const target = loaded.get(entry.id)!;
+      const taken = earlier.value.get(entry.id);
+      if (taken?.cursor !== target.cursor) {
+        // The cursor moved between the two statements (enabled again and skipped ahead): start again.
+        entry.starting = true;
+        this.startLater([entry], new Error("the cursor moved while the streamer was starting"));
+        continue;
+      }
       const read = reads.status === "fulfilled" ? reads.value.get(entry.organizationId) : undefined;
       const streamer = new ConnectionStreamer(this.streamerDeps, entry.id, entry.organizationId);
       try {
-        streamer.begin({
-          loaded: loaded.get(entry.id)!,
-          earlierAttempts: earlier.value.get(entry.id)!,
-          firstRead: read && { ...read, full: read.events.length === readLimit },
-        });
+        streamer.begin({ loaded: target, earlierAttempts: taken.attempts, firstRead: read && { ...read, full: read.events.length === readLimit } });
       } catch (err) {
         logger.error({ err, connectionId: entry.id }, "could not start a streamer; trying again with the next events");
         continue;
@@ -493,6 +502,8 @@ export class StreamManager {
       entry.idleSweeps = 0;
       started++;
       if (entry.wokenWhileStarting) streamer.wake();
+      // Edited after the load read it: read it again.
+      if (entry.changedWhileStarting) streamer.reload();
     }
     logger.debug({ connections: started, group: group.length }, "streamers started");
   }
@@ -574,7 +585,8 @@ export class StreamManager {
         if (added) adopted.push(added);
       } else if (row.updated_ms !== entry.updatedMs) {
         entry.updatedMs = row.updated_ms;
-        entry.streamer?.reload();
+        if (entry.streamer) entry.streamer.reload();
+        else if (entry.starting) entry.changedWhileStarting = true;
       }
     }
     if (adopted.length > 0) await this.catchUp(adopted);

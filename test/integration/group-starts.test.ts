@@ -1,5 +1,6 @@
 import pg from "pg";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { advanceCursors } from "../../lib/connections/stream-state";
 import { publishEvents } from "../../lib/events/publish";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";
 import { startReceiver, type Receiver } from "../helpers/receiver";
@@ -91,9 +92,12 @@ describe("streamers started together", () => {
     await f.connect(r);
     const { pool, counts } = countingPool(f.pool, { load: LOAD, fail: LOAD }, 1);
     await f.startWorker({}, undefined, { pool });
+    const publishedAt = Date.now();
     await f.publish(f.events(3));
     await waitUntil(() => streamed(r).length >= 3, 10_000, "the events after the failed start");
+    // Once more, a second later: not at once in a loop, not never.
     expect(counts.load).toBe(2);
+    expect(streamed(r)[0]!.at - publishedAt).toBeGreaterThanOrEqual(900);
   });
 
   it("lets a connection dropped while its start is queued go, and stops cleanly", async () => {
@@ -175,6 +179,39 @@ describe("streamers started together", () => {
     } finally {
       await held.query("ROLLBACK").catch(() => undefined);
       held.release();
+    }
+  });
+
+  it("moves cursors only forward, once per connection, and skips only rows locked against it", async () => {
+    const r = await receiver();
+    const [x, y, z] = [await f.connect(r, { type: "NONE" }, "X"), await f.connect(r, { type: "NONE" }, "Y"), await f.connect(r, { type: "NONE" }, "Z")];
+    await f.pool.query("UPDATE connections SET cursor = 50 WHERE id = ANY($1::uuid[])", [[x.id, y.id, z.id]]);
+    const cursor = async (id: string) => Number((await f.pool.query("SELECT cursor FROM connections WHERE id = $1", [id])).rows[0].cursor);
+    // A row held FOR KEY SHARE (a failed attempt being recorded) is written; one being deleted is skipped.
+    const sharing = await f.pool.connect();
+    const deleting = await f.pool.connect();
+    try {
+      await sharing.query("BEGIN");
+      await sharing.query("SELECT 1 FROM connections WHERE id = $1 FOR KEY SHARE", [x.id]);
+      await deleting.query("BEGIN");
+      await deleting.query("DELETE FROM connections WHERE id = $1", [z.id]);
+      const skipped = await advanceCursors(f.pool, [
+        { id: x.id, cursor: 70n },
+        { id: x.id, cursor: 60n },
+        { id: y.id, cursor: 40n },
+        { id: z.id, cursor: 90n },
+        { id: "00000000-0000-4000-8000-000000000000", cursor: 99n },
+      ]);
+      expect(skipped).toEqual([z.id]);
+      expect(await cursor(x.id)).toBe(70);
+      expect(await cursor(y.id)).toBe(50);
+      await deleting.query("COMMIT");
+      expect(await advanceCursors(f.pool, [{ id: z.id, cursor: 90n }])).toEqual([]);
+    } finally {
+      await sharing.query("ROLLBACK").catch(() => undefined);
+      await deleting.query("ROLLBACK").catch(() => undefined);
+      sharing.release();
+      deleting.release();
     }
   });
 });
