@@ -3,7 +3,7 @@ import PgBoss from "pg-boss";
 import { getConfig } from "../lib/config";
 import { secretBox } from "../lib/crypto/secret-box";
 import { databaseUrl } from "../lib/db/url";
-import { createWorkerPool } from "../lib/db/pool";
+import { createWorkerPool, openSessions } from "../lib/db/pool";
 import { createHttpClient } from "../lib/delivery/http-client";
 import { MetricsCollector } from "../lib/delivery/metrics";
 import { parseAllowList } from "../lib/delivery/outbound-guard";
@@ -38,6 +38,7 @@ async function main() {
   const startedAt = new Date();
   const url = databaseUrl();
   const pool = createWorkerPool(url, 10);
+  await openSessions(pool);
 
   const boss = new PgBoss({ connectionString: url, application_name: "tributary-worker" });
   boss.on("error", (err) => logger.error({ err }, "pg-boss error"));

@@ -55,9 +55,29 @@ export async function enabledAmong(db: Db, ids: readonly string[]): Promise<Set<
   return new Set(rows.map((r) => r.id));
 }
 
-/** Moves a connection's cursor forward (never back: a slower writer cannot undo a faster one). */
-export async function advanceCursor(db: Db, connectionId: string, cursor: bigint): Promise<void> {
-  await db.query("UPDATE connections SET cursor = $2 WHERE id = $1 AND cursor < $2", [connectionId, cursor.toString()]);
+/**
+ * Moves connections' cursors forward (never back: a slower writer cannot undo a faster one), in one
+ * statement. A row another transaction holds locked (an edit, an organization being deleted) is
+ * skipped rather than waited for, so it cannot hold up the others: returns the ids skipped that way,
+ * to be written again shortly (a row being deleted is among them until the delete commits; a
+ * connection that no longer exists is neither written nor returned).
+ */
+export async function advanceCursors(db: Db, cursors: readonly { id: string; cursor: bigint }[]): Promise<string[]> {
+  const furthest = new Map<string, bigint>();
+  for (const { id, cursor } of cursors) {
+    const known = furthest.get(id);
+    if (known === undefined || cursor > known) furthest.set(id, cursor);
+  }
+  if (furthest.size === 0) return [];
+  // Rows locked in id order first, so two such statements cannot deadlock over them.
+  const { rows } = await db.query<{ id: string }>(
+    `WITH u AS (SELECT * FROM unnest($1::uuid[], $2::bigint[]) AS u(id, cursor)),
+     locked AS MATERIALIZED (SELECT c.id FROM connections c WHERE c.id = ANY($1::uuid[]) ORDER BY c.id FOR NO KEY UPDATE SKIP LOCKED),
+     moved AS (UPDATE connections c SET cursor = u.cursor FROM u JOIN locked USING (id) WHERE c.id = u.id AND c.cursor < u.cursor)
+     SELECT c.id FROM connections c WHERE c.id = ANY($1::uuid[]) AND c.id NOT IN (SELECT id FROM locked)`,
+    [[...furthest.keys()], [...furthest.values()].map(String)],
+  );
+  return rows.map((r) => r.id);
 }
 
 /** Disables an enabled connection with reason AUTO and the policy's numbers; null when it was not enabled. */

@@ -41,18 +41,38 @@ type Row = {
  * the signatures), and how events are sent (format, batch, compression, filter), in one round trip. Null when the organization has no such connection.
  */
 export async function loadTarget(db: Pick<pg.Pool, "query">, organizationId: string, connectionId: string, read: SecretReader): Promise<LoadedTarget | null> {
-  const { rows } = await db.query<Row>(
-    `SELECT c.url, c.auth_type::text AS auth_type, c.cursor::text AS cursor, c.format::text AS format, c.batch_max_events,
+  const found = await loadTargets(db, [{ id: connectionId, organizationId }]);
+  const opened = found.get(connectionId);
+  return opened ? opened(read) : null;
+}
+
+/**
+ * `loadTarget` for many connections in one round trip (the streamers a worker starts together): per
+ * connection that exists in its organization, a function that opens its secrets, so a secret that
+ * cannot be opened fails its own connection only.
+ */
+export async function loadTargets(
+  db: Pick<pg.Pool, "query">,
+  connections: readonly { id: string; organizationId: string }[],
+): Promise<Map<string, (read: SecretReader) => LoadedTarget>> {
+  const out = new Map<string, (read: SecretReader) => LoadedTarget>();
+  if (connections.length === 0) return out;
+  const { rows } = await db.query<Row & { id: string }>(
+    `SELECT c.id, c.url, c.auth_type::text AS auth_type, c.cursor::text AS cursor, c.format::text AS format, c.batch_max_events,
             c.batch_max_bytes, c.batch_max_wait_ms, c.compression::text AS compression, c.event_filter, c.max_event_age_seconds,
             coalesce((SELECT json_agg(json_build_object('key', k.key, 'sealed', k.value_encrypted, 'hint', k.value_hint, 'add_to', k.add_to, 'position', k.position) ORDER BY k.position)
                       FROM connection_api_keys k WHERE k.connection_id = c.id), '[]') AS keys,
             coalesce((SELECT json_agg(json_build_object('id', s.id, 'sealed', s.secret_encrypted, 'hint', s.hint) ORDER BY s.created_at, s.id)
                       FROM hmac_secrets s WHERE s.connection_id = c.id), '[]') AS secrets
-     FROM connections c WHERE c.id = $1 AND c.organization_id = $2`,
-    [connectionId, organizationId],
+     FROM connections c JOIN unnest($1::uuid[], $2::uuid[]) AS u(id, organization_id) ON c.id = u.id AND c.organization_id = u.organization_id
+     WHERE c.id = ANY($1::uuid[])`,
+    [connections.map((c) => c.id), connections.map((c) => c.organizationId)],
   );
-  const row = rows[0];
-  if (!row) return null;
+  for (const row of rows) out.set(row.id, (read) => loadedTarget(row.id, row, read));
+  return out;
+}
+
+function loadedTarget(connectionId: string, row: Row, read: SecretReader): LoadedTarget {
   return {
     target: { url: row.url, auth: authOf(connectionId, row, read) },
     cursor: BigInt(row.cursor),

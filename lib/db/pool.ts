@@ -4,9 +4,19 @@ import { databaseUrl } from "./url";
 // Hot paths (ingest, streaming) use node-postgres directly: one round trip per query, no ORM.
 const holder = globalThis as unknown as { __tributaryPool?: pg.Pool };
 
-export function createPool(url: string, max = 10, options?: string): pg.Pool {
+export function createPool(url: string, max = 10, options?: string, idleTimeoutMillis = 10_000): pg.Pool {
   // A request waits at most 5 s for a connection: with the database down it fails (503), it does not hang.
-  const pool = new pg.Pool({ connectionString: url, max, application_name: "tributary", options, connectionTimeoutMillis: 5_000 });
+  // TCP keepalives on sessions kept idle keep a NAT's mapping and find a vanished server.
+  const pool = new pg.Pool({
+    connectionString: url,
+    max,
+    application_name: "tributary",
+    options,
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 30_000,
+  });
   // An idle client that loses its connection must not crash the process.
   pool.on("error", () => undefined);
   return pool;
@@ -24,7 +34,18 @@ export function pgPool(): pg.Pool {
  * (organization_id, seq) index in order (0.4 ms). Nothing the worker runs needs bitmap scans.
  */
 export function createWorkerPool(url: string, max = 10): pg.Pool {
-  return createPool(url, max, "-c enable_bitmapscan=off");
+  // Sessions stay open for 4 minutes idle (an idle session runs nothing): the next burst does not
+  // wait for new backends to start and authenticate.
+  return createPool(url, max, "-c enable_bitmapscan=off", 240_000);
+}
+
+/**
+ * Opens all of a pool's sessions now (the worker's, which keeps them open a while): the first burst
+ * of deliveries after a start then does not also pay for starting and authenticating new backends.
+ */
+export async function openSessions(pool: pg.Pool): Promise<void> {
+  const clients = await Promise.all(Array.from({ length: pool.options.max }, () => pool.connect()));
+  for (const client of clients) client.release();
 }
 
 /**

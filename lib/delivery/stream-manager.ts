@@ -6,7 +6,10 @@ import {
   streamedConnection,
 } from "../connections/stream-state";
 import { CONNECTIONS_CHANNEL, EVENTS_CHANNEL, WORKERS_CHANNEL } from "../events/channels";
-import { LATEST_SEQ_SQL, organizationsWithEventsAfter, organizationsWithEventsAfterEach } from "../events/event-store";
+import { CursorWriter } from "../connections/cursor-writer";
+import { type LoadedTarget, loadTargets, openSecrets } from "../connections/target";
+import { LATEST_SEQ_SQL, organizationsWithEventsAfter, organizationsWithEventsAfterEach, readEventsAfterCursors } from "../events/event-store";
+import { takeOverRetryingEach } from "../failures/failure-store";
 import { claimPresence, LIVE_WORKERS_SQL, SLOT_LOCK } from "../worker-presence";
 import { assignSlots, slotOf } from "./stream-slots";
 import { ConnectionStreamer, type StreamerDeps } from "./streamer";
@@ -31,14 +34,22 @@ type Owned = {
   /** Where the next read starts while no streamer runs: the cursor when taken over, or where the last streamer stopped. */
   position: bigint;
   streamer: ConnectionStreamer | null;
-  starting: Promise<void> | null;
+  /** Waiting for its group start (queued, in a group in flight, or after its previous streamer). */
+  starting: boolean;
   wokenWhileStarting: boolean;
+  changedWhileStarting: boolean;
   idleSweeps: number;
 };
 
 // A notification missed while LISTEN was down is caught by comparing updated_at over this window
 // (the web app stamps updated_at with its own clock).
 const CHANGE_WINDOW_MS = 60_000;
+// Groups of streamers starting at once; kicks meanwhile gather for the next group.
+const STARTS_IN_FLIGHT = 2;
+// At most this many streamers start in one group, each with at most FIRST_READ events read for it
+// (a worker taking over thousands of connections with backlogs starts them in bounded steps).
+const GROUP_MAX = 128;
+const FIRST_READ = 100;
 
 /**
  * Runs this worker's share of the streamers. Connections fall into SLOT_COUNT slots; live workers
@@ -76,11 +87,22 @@ export class StreamManager {
   private seqs: bigint[] = [];
   private changesSince: Date | null = null;
   private resyncNeeded = false;
+  /** Connections kicked with no streamer, waiting for the next group start. */
+  private readonly toStart = new Set<Owned>();
+  /** Group starts in flight. */
+  private readonly groups = new Set<Promise<void>>();
+  private startsScheduled = false;
+  private startsInFlight = 0;
+
+  /** What its streamers share: the worker's pool, HTTP client and cursor writer. */
+  private readonly streamerDeps: StreamerDeps & { cursors: CursorWriter };
 
   constructor(
     private readonly deps: StreamerDeps & { databaseUrl: string },
     private readonly options: StreamManagerOptions = {},
-  ) {}
+  ) {
+    this.streamerDeps = { ...deps, cursors: new CursorWriter(deps.pool) };
+  }
 
   async start(): Promise<void> {
     this.tickSoon();
@@ -116,7 +138,7 @@ export class StreamManager {
     await this.ticking;
     await this.connectionChanges;
     for (const entry of [...this.entries.values()]) this.drop(entry);
-    await Promise.all([...this.stopping.values(), ...this.releasing.values()]);
+    await Promise.all([...this.stopping.values(), ...this.releasing.values(), ...this.groups]);
     const wasPresent = this.control !== null;
     await this.control?.end().catch(() => undefined);
     await this.listen?.end().catch(() => undefined);
@@ -323,8 +345,9 @@ export class StreamManager {
       updatedMs: c.updated_ms,
       position: BigInt(c.cursor),
       streamer: null,
-      starting: null,
+      starting: false,
       wokenWhileStarting: false,
+      changedWhileStarting: false,
       idleSweeps: 0,
     };
     this.entries.set(c.id, entry);
@@ -341,8 +364,11 @@ export class StreamManager {
     const ids = this.byOrg.get(entry.organizationId);
     ids?.delete(entry.id);
     if (ids?.size === 0) this.byOrg.delete(entry.organizationId);
+    // A group start in flight sees it gone and gives it no streamer.
+    entry.starting = false;
+    this.toStart.delete(entry);
     const previous = this.stopping.get(entry.id);
-    const stopped = Promise.all([previous, entry.starting])
+    const stopped = Promise.resolve(previous)
       .then(() => entry.streamer?.stop())
       .catch((err) => this.deps.logger.error({ err, connectionId: entry.id }, "stopping a streamer failed"))
       .finally(() => {
@@ -362,34 +388,142 @@ export class StreamManager {
       entry.wokenWhileStarting = true;
       return;
     }
-    entry.starting = this.startStreamer(entry).finally(() => (entry.starting = null));
+    entry.starting = true;
+    this.toStart.add(entry);
+    this.startSoon();
   }
 
-  private async startStreamer(entry: Owned): Promise<void> {
-    // A streamer of this connection that is still finishing (dropped, or retired a moment ago) writes its cursor first.
-    await this.stopping.get(entry.id);
-    if (this.entries.get(entry.id) !== entry) return;
-    entry.wokenWhileStarting = false;
-    const streamer = new ConnectionStreamer(this.deps, entry.id, entry.organizationId);
-    let started: boolean;
-    try {
-      started = await streamer.start();
-    } catch (err) {
-      this.deps.logger.error({ err, connectionId: entry.id }, "could not start a streamer; trying again with the next events");
+  /**
+   * Starts the streamers kicked since the last start together: one query loads all their
+   * connections, one takes over their retrying attempts and one reads their organizations' first
+   * events, whatever their number. While STARTS_IN_FLIGHT groups are starting, kicks gather for the
+   * next, so a burst of organizations waking at once costs a few round trips, not four per connection.
+   */
+  private startSoon(): void {
+    if (this.startsScheduled || this.startsInFlight >= STARTS_IN_FLIGHT || this.toStart.size === 0) return;
+    this.startsScheduled = true;
+    // Kicks of the same notification burst (and the tick's fallback) join this group.
+    setImmediate(() => {
+      this.startsScheduled = false;
+      const group: Owned[] = [];
+      for (const entry of this.toStart) {
+        if (group.length === GROUP_MAX) break;
+        group.push(entry);
+      }
+      for (const entry of group) this.toStart.delete(entry);
+      if (group.length === 0) return;
+      this.startsInFlight++;
+      this.startSoon();
+      const run: Promise<void> = this.startGroup(group)
+        .catch((err) => this.startLater(group.filter((e) => this.isStarting(e)), err))
+        .finally(() => {
+          this.groups.delete(run);
+          this.startsInFlight--;
+          this.startSoon();
+        });
+      this.groups.add(run);
+    });
+  }
+
+  private async startGroup(group: readonly Owned[]): Promise<void> {
+    const ready: Owned[] = [];
+    for (const entry of group) {
+      if (!this.isStarting(entry)) continue;
+      const previous = this.stopping.get(entry.id);
+      if (!previous) {
+        ready.push(entry);
+        continue;
+      }
+      // Its previous streamer (dropped, or retired a moment ago) writes its cursor first; then it
+      // joins a later group, without holding this one up.
+      void previous.then(() => {
+        if (!this.isStarting(entry)) return;
+        this.toStart.add(entry);
+        this.startSoon();
+      });
+    }
+    if (ready.length === 0) return;
+    for (const entry of ready) {
+      entry.wokenWhileStarting = false;
+      entry.changedWhileStarting = false;
+    }
+    const { pool, box, delivery, logger } = this.deps;
+    // Three statements at once, each reading the cursors as they are (no streamer of these runs now).
+    const ids = ready.map((e) => e.id);
+    const readLimit = Math.min(FIRST_READ, delivery.batchSize);
+    const [found, earlier, reads] = await Promise.allSettled([
+      loadTargets(pool, ready),
+      takeOverRetryingEach(pool, ids),
+      readEventsAfterCursors(pool, ids, readLimit),
+    ]);
+    if (found.status === "rejected" || earlier.status === "rejected") {
+      this.startLater(ready, found.status === "rejected" ? found.reason : earlier.status === "rejected" ? earlier.reason : null);
       return;
     }
-    if (!started) {
-      this.drop(entry);
-      return;
+    // Without the first read each streamer reads for itself (and retries that on its own).
+    if (reads.status === "rejected") logger.warn({ err: reads.reason }, "the first read of starting streamers failed; each reads on its own");
+    const loaded = new Map<string, LoadedTarget>();
+    for (const entry of ready) {
+      const open = found.value.get(entry.id);
+      if (!open) {
+        // Deleted meanwhile (its notification drops it too).
+        this.drop(entry);
+        continue;
+      }
+      try {
+        loaded.set(entry.id, open(openSecrets(box)));
+      } catch (err) {
+        logger.error({ err, connectionId: entry.id }, "could not open the connection's secrets; trying again with the next events");
+        entry.starting = false;
+      }
     }
-    if (this.entries.get(entry.id) !== entry || this.stopped) {
-      await streamer.stop();
-      return;
+    const starting = ready.filter((e) => loaded.has(e.id));
+    let started = 0;
+    for (const entry of starting) {
+      if (!this.isStarting(entry) || this.stopped) continue;
+      entry.starting = false;
+      const target = loaded.get(entry.id)!;
+      const taken = earlier.value.get(entry.id);
+      if (taken?.cursor !== target.cursor) {
+        // The cursor moved between the two statements (enabled again and skipped ahead): start again.
+        entry.starting = true;
+        this.startLater([entry], new Error("the cursor moved while the streamer was starting"));
+        continue;
+      }
+      const read = reads.status === "fulfilled" ? reads.value.get(entry.organizationId) : undefined;
+      const streamer = new ConnectionStreamer(this.streamerDeps, entry.id, entry.organizationId);
+      try {
+        streamer.begin({ loaded: target, earlierAttempts: taken.attempts, firstRead: read && { ...read, full: read.events.length === readLimit } });
+      } catch (err) {
+        logger.error({ err, connectionId: entry.id }, "could not start a streamer; trying again with the next events");
+        continue;
+      }
+      entry.streamer = streamer;
+      entry.idleSweeps = 0;
+      started++;
+      if (entry.wokenWhileStarting) streamer.wake();
+      // Edited after the load read it: read it again.
+      if (entry.changedWhileStarting) streamer.reload();
     }
-    entry.streamer = streamer;
-    entry.idleSweeps = 0;
-    this.deps.logger.debug({ connectionId: entry.id, cursor: streamer.cursor.toString() }, "streamer started");
-    if (entry.wokenWhileStarting) streamer.wake();
+    logger.debug({ connections: started, group: group.length }, "streamers started");
+  }
+
+  /** Still this worker's and waiting for its start (not dropped meanwhile). */
+  private isStarting(entry: Owned): boolean {
+    return entry.starting && this.entries.get(entry.id) === entry;
+  }
+
+  /** The database failed a group start: its connections are kicked again in a second. */
+  private startLater(entries: readonly Owned[], err: unknown): void {
+    if (this.stopped) return;
+    this.deps.logger.error({ err, connections: entries.length }, "could not start streamers; trying again in 1 s");
+    setTimeout(() => {
+      for (const entry of entries) {
+        if (!this.isStarting(entry)) continue;
+        entry.starting = false;
+        this.kick(entry);
+      }
+    }, 1_000).unref();
   }
 
   /** Starts the streamers of these connections that have events after their position. */
@@ -451,7 +585,8 @@ export class StreamManager {
         if (added) adopted.push(added);
       } else if (row.updated_ms !== entry.updatedMs) {
         entry.updatedMs = row.updated_ms;
-        entry.streamer?.reload();
+        if (entry.streamer) entry.streamer.reload();
+        else if (entry.starting) entry.changedWhileStarting = true;
       }
     }
     if (adopted.length > 0) await this.catchUp(adopted);

@@ -1,11 +1,11 @@
 import type pg from "pg";
 import type { Logger } from "pino";
 import type { Config } from "../config";
-import { advanceCursor } from "../connections/stream-state";
+import type { CursorWriter } from "../connections/cursor-writer";
 import { type LoadedTarget, loadTarget, openSecrets } from "../connections/target";
 import type { SecretBox } from "../crypto/secret-box";
 import { readEventsAfter, type StoredEvent } from "../events/event-store";
-import { type FailedAttempt, recordFailures, settleRetryingEvents, takeOverRetrying } from "../failures/failure-store";
+import { type FailedAttempt, recordFailures, settleRetryingEvents } from "../failures/failure-store";
 import type { AttemptVerdict } from "./attempt";
 import { evaluateHealth, HealthTracker, type HealthVerdict } from "./auto-disable-policy";
 import { AdaptiveBatchLimits, nextBatch } from "./batcher";
@@ -32,6 +32,14 @@ export type StreamerDeps = {
   now?: () => number;
   /** Called once when the auto-disable policy says the failure rate is abnormally high. */
   onUnhealthy?: (connectionId: string, verdict: Extract<HealthVerdict, { disable: true }>) => Promise<void>;
+};
+
+/** What a streamer starts from when its manager loaded it together with others. */
+export type StreamerStart = {
+  loaded: LoadedTarget;
+  earlierAttempts: Map<bigint, number>;
+  /** The organization's events after `after`, at most as many as were asked (`full`: maybe more). */
+  firstRead?: { after: bigint; events: readonly StoredEvent[]; full: boolean };
 };
 
 /** The events of one request (one event in the EVENT format), and when it may go. */
@@ -79,7 +87,7 @@ export class ConnectionStreamer {
   private earlierAttempts = new Map<bigint, number>();
 
   constructor(
-    private readonly deps: StreamerDeps,
+    private readonly deps: StreamerDeps & { cursors: CursorWriter },
     readonly connectionId: string,
     readonly organizationId: string,
   ) {
@@ -87,17 +95,26 @@ export class ConnectionStreamer {
     this.health = new HealthTracker(deps.delivery.health.windowMs);
   }
 
-  /** Loads the connection and starts streaming; false if it no longer exists. */
-  async start(): Promise<boolean> {
-    const loaded = await loadTarget(this.deps.pool, this.organizationId, this.connectionId, openSecrets(this.deps.box));
-    if (!loaded) return false;
+  /**
+   * Starts streaming from what its manager loaded for many streamers at once: the connection, the
+   * attempts an earlier streamer made, and optionally a first read of the organization's events
+   * after some position at or below the cursor.
+   */
+  begin(start: StreamerStart): void {
+    const { loaded } = start;
     this.useTarget(loaded);
-    this.earlierAttempts = await takeOverRetrying(this.deps.pool, this.connectionId, loaded.cursor);
+    this.earlierAttempts = start.earlierAttempts;
     this.window = new CursorWindow(loaded.cursor);
     this.fetchedUpTo = loaded.cursor;
     this.persistedCursor = loaded.cursor;
+    const first = start.firstRead;
+    if (first && first.after <= loaded.cursor) {
+      const events = first.events.filter((e) => e.seq > loaded.cursor);
+      // A full read may have stopped before this cursor's news; otherwise it saw all there was then.
+      this.take(events);
+      this.maybeMore = first.full;
+    }
     this.done = this.loop();
-    return true;
   }
 
   /** New events may be there. */
@@ -244,6 +261,12 @@ export class ConnectionStreamer {
       this.maybeMore = true;
       throw err;
     }
+    this.take(events);
+    if (events.length === limit || this.notifications !== seen) this.maybeMore = true;
+  }
+
+  /** Queues events read after `fetchedUpTo`, in order. */
+  private take(events: readonly StoredEvent[]): void {
     const { passes } = this.sending!;
     const readAt = this.now();
     for (const e of events) {
@@ -253,7 +276,6 @@ export class ConnectionStreamer {
       else this.queue.push({ stored: e, attempt: this.firstAttemptNumber(e.seq), firstFailedAt: null, size: this.sizeOf(e), readAt });
     }
     if (events.length > 0) this.fetchedUpTo = events[events.length - 1]!.seq;
-    if (events.length === limit || this.notifications !== seen) this.maybeMore = true;
   }
 
   private dispatch(batch: Batch): void {
@@ -377,20 +399,27 @@ export class ConnectionStreamer {
   }
 
   private settle(seq: bigint): void {
-    if (this.window.settle(seq) && !this.persistTimer) {
-      this.persistTimer = setTimeout(() => {
-        this.persistTimer = null;
-        this.persisting = this.persisting
-          .then(() => this.persistCursor())
-          .catch((err) => this.deps.logger.error({ err, connectionId: this.connectionId }, "could not write the cursor"));
-      }, PERSIST_EVERY_MS);
-    }
+    if (this.window.settle(seq)) this.persistSoon(PERSIST_EVERY_MS);
+  }
+
+  /** Writes the cursor after `delayMs`; a failed write is tried again a second later while the streamer runs. */
+  private persistSoon(delayMs: number): void {
+    if (this.persistTimer) return;
+    this.persistTimer = setTimeout(() => {
+      this.persistTimer = null;
+      this.persisting = this.persisting
+        .then(() => this.persistCursor())
+        .catch((err) => {
+          this.deps.logger.error({ err, connectionId: this.connectionId }, "could not write the cursor; trying again in 1 s");
+          if (!this.stopped) this.persistSoon(1_000);
+        });
+    }, delayMs);
   }
 
   private async persistCursor(): Promise<void> {
     const cursor = this.window.position;
     if (cursor <= this.persistedCursor) return;
-    await advanceCursor(this.deps.pool, this.connectionId, cursor);
+    await this.deps.cursors.write(this.connectionId, cursor);
     this.persistedCursor = cursor;
   }
 }

@@ -143,6 +143,35 @@ export async function readEventsAfter(db: Db, organizationId: string, afterSeq: 
   return rows.map(toStored);
 }
 
+/**
+ * The first events of the organizations of several connections at once: per organization, at most
+ * `limit` events after the lowest cursor of those connections (`after`), in order. The first read of
+ * the streamers a worker starts together: one round trip for a burst of organizations instead of
+ * one per connection; each streamer keeps the events after its own cursor.
+ */
+export async function readEventsAfterCursors(
+  db: Db,
+  connectionIds: readonly string[],
+  limit: number,
+): Promise<Map<string, { after: bigint; events: StoredEvent[] }>> {
+  const out = new Map<string, { after: bigint; events: StoredEvent[] }>();
+  if (connectionIds.length === 0) return out;
+  const { rows } = await db.query<Partial<Row> & { organization_id: string; after: string; seq_text: string | null }>(
+    `WITH o AS (SELECT organization_id, min(cursor) AS after FROM connections WHERE id = ANY($1::uuid[]) GROUP BY organization_id)
+     SELECT o.organization_id, o.after::text AS after, e.* FROM o
+     LEFT JOIN LATERAL (${SELECT} WHERE events.organization_id = o.organization_id AND events.seq > o.after ORDER BY events.seq LIMIT $2) AS e ON true`,
+    [connectionIds, limit],
+  );
+  for (const r of rows) {
+    let read = out.get(r.organization_id);
+    if (!read) out.set(r.organization_id, (read = { after: BigInt(r.after), events: [] }));
+    if (r.seq_text !== null) read.events.push(toStored(r as Row));
+  }
+  // Each organization's in sequence order (the join promises no order of its own).
+  for (const read of out.values()) read.events.sort((a, b) => (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0));
+  return out;
+}
+
 export async function readEventsBySeq(db: Db, organizationId: string, seqs: readonly bigint[]): Promise<StoredEvent[]> {
   if (seqs.length === 0) return [];
   const { rows } = await db.query<Row>(`${SELECT} WHERE organization_id = $1 AND seq = ANY($2::bigint[]) ORDER BY events.seq`, [

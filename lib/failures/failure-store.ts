@@ -108,23 +108,40 @@ export async function settleRetryingEvents(db: Db, connectionId: string, eventSe
 }
 
 /**
- * The events a previous streamer of this connection was still retrying when it stopped (disabled,
- * worker restart or crash), with how many attempts each had: the next streamer numbers its attempts
- * on from there and settles those rows when the event is delivered. Rows at or below the cursor
- * belong to events the stream will never send again (the 7-day rule skipped them): given up.
+ * The events previous streamers of these connections were still retrying when they stopped
+ * (disabled, worker restart or crash), with how many attempts each had, per connection: the next
+ * streamer numbers its attempts on from there and settles those rows when the event is delivered.
+ * Rows at or below a cursor belong to events the stream will never send again (the 7-day rule
+ * skipped them): given up. One round trip for all the streamers a worker starts together.
  */
-export async function takeOverRetrying(db: Db, connectionId: string, cursor: bigint): Promise<Map<bigint, number>> {
-  // One round trip (a streamer starts with each burst of events): the UPDATE touches only rows at or
-  // below the cursor, the SELECT only rows above it, so it reading the rows as they were is no matter.
-  const { rows } = await db.query<{ seq: string; attempts: number }>(
-    `WITH given_up AS (
-       UPDATE delivery_failures SET outcome = 'GIVEN_UP' WHERE connection_id = $1 AND event_seq <= $2 AND outcome = 'RETRYING')
-     SELECT event_seq::text AS seq, max(attempt) AS attempts FROM delivery_failures
-     WHERE connection_id = $1 AND event_seq > $2 AND outcome = 'RETRYING' GROUP BY event_seq`,
-    [connectionId, cursor.toString()],
+export async function takeOverRetryingEach(db: Db, connectionIds: readonly string[]): Promise<Map<string, TakenOver>> {
+  const out = new Map<string, TakenOver>();
+  if (connectionIds.length === 0) return out;
+  // Each connection's cursor as it is now (no streamer of it runs while this is asked), returned so
+  // the caller can check it started from the same one. The UPDATE touches only rows at or below a
+  // cursor, the SELECT only rows above it, so the SELECT reading the rows as they were is no matter.
+  // `= ANY($1)` keeps each an index probe per connection.
+  const { rows } = await db.query<{ connection_id: string; cursor: string; seq: string | null; attempts: number | null }>(
+    `WITH u AS (SELECT c.id AS connection_id, c.cursor FROM connections c WHERE c.id = ANY($1::uuid[])),
+     given_up AS (
+       UPDATE delivery_failures f SET outcome = 'GIVEN_UP' FROM u
+       WHERE f.connection_id = ANY($1::uuid[]) AND f.connection_id = u.connection_id AND f.event_seq <= u.cursor AND f.outcome = 'RETRYING'),
+     retrying AS (
+       SELECT f.connection_id, f.event_seq, max(f.attempt) AS attempts FROM delivery_failures f JOIN u USING (connection_id)
+       WHERE f.connection_id = ANY($1::uuid[]) AND f.event_seq > u.cursor AND f.outcome = 'RETRYING' GROUP BY f.connection_id, f.event_seq)
+     SELECT u.connection_id, u.cursor::text AS cursor, r.event_seq::text AS seq, r.attempts FROM u LEFT JOIN retrying r USING (connection_id)`,
+    [connectionIds],
   );
-  return new Map(rows.map((r) => [BigInt(r.seq), r.attempts]));
+  for (const r of rows) {
+    let taken = out.get(r.connection_id);
+    if (!taken) out.set(r.connection_id, (taken = { cursor: BigInt(r.cursor), attempts: new Map() }));
+    if (r.seq !== null) taken.attempts.set(BigInt(r.seq), r.attempts!);
+  }
+  return out;
 }
+
+/** A connection's cursor when its retrying attempts were taken over, and those attempts by event. */
+export type TakenOver = { cursor: bigint; attempts: Map<bigint, number> };
 
 /**
  * Marks events delivered by a redelivery: their undelivered attempts (given up, rejected) and the
