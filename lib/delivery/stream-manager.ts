@@ -415,7 +415,10 @@ export class StreamManager {
       this.startsInFlight++;
       this.startSoon();
       const run: Promise<void> = this.startGroup(group)
-        .catch((err) => this.startLater(group.filter((e) => this.isStarting(e)), err))
+        .catch((err) => {
+          this.deps.logger.error({ err, connections: group.length }, "starting streamers failed; trying again in 1 s");
+          this.startLater(group.filter((e) => this.isStarting(e)));
+        })
         .finally(() => {
           this.groups.delete(run);
           this.startsInFlight--;
@@ -487,7 +490,8 @@ export class StreamManager {
       if (taken?.cursor !== target.cursor) {
         // The cursor moved between the two statements (enabled again and skipped ahead): start again.
         entry.starting = true;
-        this.startLater([entry], new Error("the cursor moved while the streamer was starting"));
+        this.deps.logger.info({ connectionId: entry.id }, "the cursor moved while the streamer was starting; starting it again in 1 s");
+        this.startLater([entry]);
         continue;
       }
       const read = reads.status === "fulfilled" ? reads.value.get(entry.organizationId) : undefined;
@@ -513,10 +517,10 @@ export class StreamManager {
     return entry.starting && this.entries.get(entry.id) === entry;
   }
 
-  /** The database failed a group start: its connections are kicked again in a second. */
-  private startLater(entries: readonly Owned[], err: unknown): void {
-    if (this.stopped) return;
-    this.deps.logger.error({ err, connections: entries.length }, "could not start streamers; trying again in 1 s");
+  /** A group start failed (`err`) or must be done again: its connections are kicked again in a second. */
+  private startLater(entries: readonly Owned[], err?: unknown): void {
+    if (this.stopped || entries.length === 0) return;
+    if (err !== undefined) this.deps.logger.error({ err, connections: entries.length }, "could not start streamers; trying again in 1 s");
     setTimeout(() => {
       for (const entry of entries) {
         if (!this.isStarting(entry)) continue;
