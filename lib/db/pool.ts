@@ -54,7 +54,8 @@ export async function openSessions(pool: pg.Pool): Promise<void> {
  * `db` itself when it is a client the caller holds (e.g. under a session lock).
  */
 export async function withTransaction<T>(db: pg.Pool | pg.ClientBase, fn: (client: pg.ClientBase) => Promise<T>): Promise<T> {
-  const client = db instanceof pg.Pool ? await db.connect() : db;
+  const held = db instanceof pg.Pool ? await holdClient(db) : null;
+  const client = held?.client ?? (db as pg.ClientBase);
   try {
     await client.query("BEGIN");
     const result = await fn(client);
@@ -64,6 +65,28 @@ export async function withTransaction<T>(db: pg.Pool | pg.ClientBase, fn: (clien
     await client.query("ROLLBACK").catch(() => undefined);
     throw err;
   } finally {
-    if (client !== db) (client as pg.PoolClient).release();
+    held?.release();
   }
+}
+
+/**
+ * A client of the pool held across several statements. node-postgres emits `error` on a held client
+ * whose connection is lost between statements (the database was killed or restarted), and with no
+ * listener that would end the process; here it fails the next statement instead, and the client is
+ * discarded when released.
+ */
+export async function holdClient(pool: pg.Pool): Promise<{ client: pg.PoolClient; release: () => void }> {
+  const client = await pool.connect();
+  let lost: Error | undefined;
+  const onError = (err: Error) => {
+    lost = err;
+  };
+  client.on("error", onError);
+  return {
+    client,
+    release: () => {
+      client.off("error", onError);
+      client.release(lost);
+    },
+  };
 }

@@ -4,7 +4,7 @@ import { ageText } from "../connections/age-text";
 import { enabledAmong } from "../connections/stream-state";
 import { loadTarget, openSecrets } from "../connections/target";
 import type { SecretBox } from "../crypto/secret-box";
-import { withTransaction } from "../db/pool";
+import { holdClient, withTransaction } from "../db/pool";
 import { readEventsBySeq, type StoredEvent } from "../events/event-store";
 import { markRedelivered, recordFailures } from "../failures/failure-store";
 import {
@@ -86,7 +86,8 @@ const FLUSH_EVERY_MS = 250;
  */
 export async function runRedelivery(deps: RedeliveryRunnerDeps, redeliveryId: string): Promise<RunOutcome> {
   const { pool, logger } = deps;
-  const lock = await pool.connect();
+  const held = await holdClient(pool);
+  const lock = held.client;
   let locked = false;
   try {
     locked = (await lock.query<{ ok: boolean }>("SELECT pg_try_advisory_lock($1, hashtext($2)) AS ok", [RUN_LOCK, redeliveryId])).rows[0]!.ok;
@@ -99,7 +100,7 @@ export async function runRedelivery(deps: RedeliveryRunnerDeps, redeliveryId: st
     throw err;
   } finally {
     if (locked) await lock.query("SELECT pg_advisory_unlock($1, hashtext($2))", [RUN_LOCK, redeliveryId]).catch(() => undefined);
-    lock.release();
+    held.release();
   }
 }
 
